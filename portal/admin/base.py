@@ -1,0 +1,323 @@
+"""The one secure base view: sign-in, roles, organisation scope, optimistic locking, CSRF and masking.
+
+Every register view derives from `SecureModelView` and only declares configuration. Scope is applied
+in `get_query`, `get_count_query` and `get_one`, which Flask-Admin uses for the list, details, edit,
+delete, actions and export alike, so no code path can read a row outside the user's subtree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from enum import Enum
+from typing import Any, ClassVar
+
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
+from flask_admin import AdminIndexView
+from flask_admin.contrib.sqla import ModelView, filters, tools
+from flask_admin.contrib.sqla import form as sqla_form
+from flask_admin.form import Select2Field
+from flask_admin.model import typefmt
+from flask_admin.model.form import converts
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, false, select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms import validators as wtf_validators
+
+from portal.extensions import db
+from portal.models.auth import Role
+from portal.models.base import LabeledEnum
+from portal.models.org import Organization
+from portal.services import DomainError
+from portal.services.scope import org_in_scope, scoped_organizations
+from portal.validators import mask_id_number, mask_phone
+
+ALL_ROLES = frozenset(Role)
+STALE_MESSAGE = "保存失败：该记录已被他人修改。请刷新页面查看最新内容后重新修改（您的修改尚未保存）。"
+
+
+def _enum_label(view: Any, value: Enum, name: str) -> str:
+    return value.label if isinstance(value, LabeledEnum) else str(value.value)
+
+
+def _bool_label(view: Any, value: bool, name: str) -> str:
+    return "是" if value else "否"
+
+
+def _date_text(view: Any, value: date, name: str) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
+# LabeledEnum first: type formatters are tried in order, and plain Enum would match too.
+LIST_FORMATTERS = {LabeledEnum: _enum_label, **typefmt.BASE_FORMATTERS}
+EXPORT_FORMATTERS = {
+    LabeledEnum: _enum_label,
+    bool: _bool_label,
+    date: _date_text,
+    **typefmt.EXPORT_FORMATTERS,
+}
+DETAIL_FORMATTERS = {LabeledEnum: _enum_label, bool: _bool_label, **typefmt.DETAIL_FORMATTERS}
+
+
+def masked(kind: str) -> Callable[..., str]:
+    """Return a column formatter that masks an ID number ("id") or phone ("phone")."""
+    masker = mask_id_number if kind == "id" else mask_phone
+
+    def formatter(view: Any, context: Any, model: Any, name: str) -> str:
+        return masker(getattr(model, name) or "")
+
+    return formatter
+
+
+def enum_filter(column: Any, label: str, enum_cls: type[LabeledEnum]) -> filters.FilterEqual:
+    """Return an equality filter offering the enum's Chinese labels."""
+    return filters.FilterEqual(column, label, options=enum_cls.choices())
+
+
+class PortalModelConverter(sqla_form.AdminModelConverter):
+    """Form converter that offers LabeledEnum columns with their Chinese labels."""
+
+    @converts("sqlalchemy.sql.sqltypes.Enum")
+    def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Select2Field:
+        enum_cls = getattr(column.type, "enum_class", None)
+        if enum_cls is None or not issubclass(enum_cls, LabeledEnum):
+            return super().convert_enum(column, field_args, **extra)
+        if column.nullable:
+            field_args["allow_blank"] = True
+            field_args["blank_text"] = "（未填）"
+        self._nullable_common(column, field_args)
+        field_args["choices"] = enum_cls.choices()
+        field_args["coerce"] = lambda v: v.value if isinstance(v, Enum) else (v or None)
+        return Select2Field(**field_args)
+
+
+class PortalForm(FlaskForm):
+    """Base form of every admin form: Flask-WTF's CSRF token, checked by CSRFProtect."""
+
+
+class SecureModelView(ModelView):
+    """Base for every register: declare roles, scope and masking; the rest follows."""
+
+    #: Roles that may open the view at all.
+    read_roles: ClassVar[frozenset[Role]] = ALL_ROLES
+    #: Roles that may create and edit (and run the write actions).
+    write_roles: ClassVar[frozenset[Role]] = frozenset({Role.ADMIN})
+    #: Name of the organisation-id column that scopes rows; None for global dictionaries.
+    scope_column: ClassVar[str | None] = "organization_id"
+    #: Relationship fields in forms whose choices are limited to the user's subtree.
+    scoped_org_fields: ClassVar[tuple[str, ...]] = ("organization",)
+    #: Columns shown masked in lists, details and exports: {"id_number": "id", "phone": "phone"}.
+    masked_columns: ClassVar[dict[str, str]] = {}
+
+    form_base_class = PortalForm
+    model_form_converter = PortalModelConverter
+    column_type_formatters = LIST_FORMATTERS
+    column_type_formatters_export = EXPORT_FORMATTERS
+    column_type_formatters_detail = DETAIL_FORMATTERS
+    can_delete = False
+    can_view_details = True
+    can_export = True
+    export_types = ["xlsx"]
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+    form_excluded_columns = ("created_at", "updated_at", "version", "path")
+
+    def __init__(self, model: Any, session: Any = db, **kwargs: Any) -> None:
+        formatters = {name: masked(kind) for name, kind in self.masked_columns.items()}
+        self.column_formatters = {**formatters, **dict(self.column_formatters or {})}
+        self.column_formatters_export = {**formatters, **dict(self.column_formatters_export or {})}
+        self.column_formatters_detail = {**formatters, **dict(self.column_formatters_detail or {})}
+        super().__init__(model, session, **kwargs)
+
+    # --- who may do what -------------------------------------------------------------------------
+
+    def _holds(self, roles: Iterable[Role]) -> bool:
+        return current_user.is_authenticated and current_user.has_role(*roles)
+
+    def is_accessible(self) -> bool:
+        return self._holds(self.read_roles)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self._holds(self.write_roles)
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self._holds(self.write_roles)
+
+    def is_action_allowed(self, name: str) -> bool:
+        return self._holds(self.write_roles) and super().is_action_allowed(name)
+
+    # --- scope -----------------------------------------------------------------------------------
+
+    def scope_clause(self) -> ColumnElement[bool] | None:
+        """Return the clause that limits rows to the user's subtree (None: no limit)."""
+        if self.scope_column is None:
+            return None
+        return org_in_scope(current_user, getattr(self.model, self.scope_column))
+
+    def _scoped(self, query: Any) -> Any:
+        clause = self.scope_clause()
+        return query if clause is None else query.filter(clause)
+
+    def get_query(self) -> Any:
+        return self._scoped(super().get_query())
+
+    def get_count_query(self) -> Any:
+        return self._scoped(super().get_count_query())
+
+    def get_one(self, id: Any) -> Any:
+        """Return the row if it exists within scope; otherwise 404, whatever the id."""
+        found = tools.get_query_for_ids(self.get_query(), self.model, [id]).one_or_none()
+        if found is None:
+            abort(404)
+        return found
+
+    def scoped_org_choices(self) -> list[Organization]:
+        """Return the organisations a user may assign records to (active nodes of the subtree)."""
+        query = scoped_organizations(current_user).where(Organization.status != "revoked")
+        return list(db.session.scalars(query))
+
+    def _limit_org_fields(self, form: Any) -> Any:
+        for name in self.scoped_org_fields:
+            if name in form:
+                form[name].query_factory = self.scoped_org_choices
+                form[name].query = None
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._limit_org_fields(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = self._limit_org_fields(super().edit_form(obj))
+        if "lock_version" in form and request.method == "GET" and obj is not None:
+            form.lock_version.data = obj.version
+        return form
+
+    # --- optimistic locking ----------------------------------------------------------------------
+
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        if hasattr(self.model, "version"):
+            form_class.lock_version = HiddenField(validators=[wtf_validators.Optional()])
+        return form_class
+
+    def can_write_row(self, model: Any) -> bool:
+        """Return whether the user may change this (visible) row; views with wider read scope narrow it."""
+        return True
+
+    def update_model(self, form: Any, model: Any) -> bool:
+        if not self.can_write_row(model):
+            flash("该记录由上级单位管理，您只能查看，不能修改", "error")
+            return False
+        if "lock_version" in form:
+            seen = form.lock_version.data
+            del form["lock_version"]
+            if str(seen) != str(model.version):
+                flash(STALE_MESSAGE, "error")
+                return False
+        return super().update_model(form, model)
+
+    def create_model(self, form: Any) -> Any:
+        if "lock_version" in form:
+            del form["lock_version"]
+        return super().create_model(form)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, StaleDataError):
+            flash(STALE_MESSAGE, "error")
+            return True
+        if isinstance(exc, DomainError):
+            flash(exc.message, "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def _get_filter_groups(self) -> Any:
+        # Flask-Admin caches filter options at start-up; scope-dependent ones are refreshed per request.
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                flt = self._filters[item["index"]]
+                if getattr(flt, "per_request_options", False):
+                    item["options"] = [(str(k), str(v)) for k, v in flt.get_options(self) or []]
+        return groups
+
+    # --- export ----------------------------------------------------------------------------------
+
+    def get_export_name(self, export_type: str = "xlsx") -> str:
+        # Browsers keep ASCII file names intact; the sheet itself carries the Chinese headers.
+        return f"{self.endpoint}_{date.today():%Y%m%d}.{export_type}"
+
+
+class PortalIndexView(AdminIndexView):
+    """The dashboard: figures for the user's subtree."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        return redirect(url_for("auth.login", next=request.full_path))
+
+
+def link(url: str, text: str) -> Markup:
+    """Return an escaped link for list formatters."""
+    return Markup('<a href="{}">{}</a>').format(url, escape(text))
+
+
+def org_path_text(org: Organization | None) -> str:
+    """Return 'county › township › village' for an organisation, from its cached path."""
+    if org is None:
+        return ""
+    names = org_names()
+    return " › ".join(names.get(i, "") for i in org.ancestor_ids) or org.name
+
+
+def org_names() -> dict[int, str]:
+    """Return {id: name} of all organisations, loaded once per request (a county has a few hundred)."""
+    if "org_names" not in g:
+        g.org_names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
+    return g.org_names
+
+
+class OrgSubtreeFilter(filters.BaseSQLAFilter):
+    """Filter rows by an organisation and everything below it, offering only the user's subtree."""
+
+    def __init__(self, column: Any, name: str = "所属组织（含下级）") -> None:
+        super().__init__(column, name, options=self._choices)
+
+    #: Options depend on the signed-in user, so the view recomputes them on each request.
+    per_request_options = True
+
+    @staticmethod
+    def _choices() -> list[tuple[str, str]]:
+        if not has_request_context() or not current_user.is_authenticated:
+            return []
+        rows = db.session.execute(
+            scoped_organizations(current_user).with_only_columns(
+                Organization.id, Organization.name, Organization.path
+            )
+        ).all()
+        # Indent by depth so the dropdown reads as a tree.
+        return [(str(i), "\u3000" * (path.count("/") - 2) + name) for i, name, path in rows]
+
+    def validate(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        org = db.session.get(Organization, int(value))
+        if org is None or not org.path.startswith(current_user.organization.path):
+            return query.filter(false())
+        subtree = select(Organization.id).where(Organization.path.startswith(org.path, autoescape=True))
+        return query.filter(self.get_column(alias).in_(subtree))
+
+    def operation(self) -> str:
+        return "属于"

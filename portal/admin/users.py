@@ -1,0 +1,220 @@
+"""用户 and 审计日志 views (administrators only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import filters
+from flask_admin.form import Select2Widget
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms import PasswordField, SelectMultipleField, ValidationError, validators
+
+from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, org_path_text
+from portal.extensions import db
+from portal.models.audit import AuditAction, AuditEvent
+from portal.models.auth import Role, User
+from portal.models.base import utcnow
+from portal.services import DomainError, accounts
+from portal.services.scope import subtree_ids
+from portal.validators import Phone
+
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+
+class RolesField(SelectMultipleField):
+    """Multiple choice of roles, read from and written to `User.roles`."""
+
+    def process_data(self, value: Any) -> None:
+        self.data = sorted(r.value for r in value) if value else []
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        obj.roles = self.data or []
+
+
+class UserView(SecureModelView):
+    """用户管理: accounts, their roles and organisation."""
+
+    read_roles = ADMIN_ONLY
+    masked_columns = {"phone": "phone"}
+
+    column_list = ("username", "full_name", "org_path", "roles", "active", "locked_until", "last_login_at")
+    column_export_list = column_list
+    column_details_list = (*column_list, "phone", "failed_logins", "password_changed_at", "created_at")
+    column_labels = {
+        "username": "用户名",
+        "full_name": "姓名",
+        "organization": "所属组织",
+        "org_path": "所属组织",
+        "roles": "角色",
+        "active": "启用",
+        "locked_until": "锁定至",
+        "last_login_at": "最近登录",
+        "phone": "联系电话",
+        "failed_logins": "连续登录失败次数",
+        "password_changed_at": "密码修改时间",
+        "created_at": "创建时间",
+        "new_password": "新密码",
+    }
+    column_searchable_list = ("username", "full_name")
+    column_sortable_list = ("username", "full_name", "last_login_at")
+    column_default_sort = ("username", False)
+    column_filters = (
+        OrgSubtreeFilter(User.organization_id),
+        filters.BooleanEqualFilter(User.active, "启用"),
+        filters.FilterLike(User.roles_value, "角色", options=Role.choices()),
+    )
+    column_formatters = {
+        "org_path": lambda v, c, m, n: org_path_text(m.organization),
+        "roles": lambda v, c, m, n: "、".join(r.label for r in sorted(m.roles)),
+    }
+    column_formatters_export = column_formatters
+    column_formatters_detail = column_formatters
+    form_columns = ("username", "full_name", "organization", "roles", "phone", "active", "new_password")
+    form_extra_fields = {
+        "roles": RolesField("角色", choices=Role.choices(), widget=Select2Widget(multiple=True)),
+        "new_password": PasswordField(
+            "新密码", description="新建用户时必填；修改用户时留空表示不修改密码。至少8位，须含字母和数字。"
+        ),
+    }
+    form_args = {
+        "username": {
+            "validators": [
+                validators.InputRequired(message="请填写用户名"),
+                validators.Regexp(
+                    r"^[A-Za-z0-9_.-]{3,50}$", message="用户名须为3至50位字母、数字、下划线、点或连字符"
+                ),
+            ]
+        },
+        "full_name": {"validators": [validators.InputRequired(message="请填写姓名")]},
+        "organization": {"validators": [validators.InputRequired(message="请选择所属组织")]},
+        "phone": {"validators": [validators.Optional(), Phone()]},
+    }
+
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+
+        def validate_roles(form: Any, field: Any) -> None:
+            if not field.data:
+                raise ValidationError("至少选择一个角色")
+
+        def validate_new_password(form: Any, field: Any) -> None:
+            creating = getattr(form, "_obj", None) is None
+            if creating and not field.data:
+                raise ValidationError("新建用户须设置初始密码")
+            if field.data:
+                problem = accounts.password_problem(field.data, current_app.config["PASSWORD_MIN_LENGTH"])
+                if problem:
+                    raise ValidationError(problem)
+
+        form_class.validate_roles = validate_roles
+        form_class.validate_new_password = validate_new_password
+        return form_class
+
+    def on_model_change(self, form: Any, model: User, is_created: bool) -> None:
+        if form.new_password.data:
+            model.set_password(form.new_password.data)
+            model.password_changed_at = utcnow()
+        if model.id == current_user.id and not model.active:
+            raise DomainError("不能停用自己的账户")
+        if model.id == current_user.id and not model.has_role(Role.ADMIN):
+            raise DomainError("不能取消自己的管理员角色")
+
+    @action("unlock", "解除锁定", "确定解除所选账户的登录锁定？")
+    def action_unlock(self, ids: list[str]) -> None:
+        """Clear login lockouts."""
+        for user in self.get_query().filter(User.id.in_(ids)).all():
+            accounts.unlock(db.session, user)
+        flash("已解除锁定", "success")
+
+    @action("deactivate", "停用账户", "停用后该账户不能登录，历史记录保留。确定停用所选账户？")
+    def action_deactivate(self, ids: list[str]) -> None:
+        """Deactivate accounts (never deleted: the audit log refers to them)."""
+        chosen = [u for u in self.get_query().filter(User.id.in_(ids)).all() if u.id != current_user.id]
+        for user in chosen:
+            user.active = False
+        db.session.commit()
+        flash(f"已停用 {len(chosen)} 个账户", "success")
+
+
+class AuditEventView(SecureModelView):
+    """审计日志: read-only, filtered by entity, user and time."""
+
+    read_roles = ADMIN_ONLY
+    write_roles = frozenset()
+    scoped_org_fields = ()
+    can_view_details = True
+    column_list = ("at", "actor_name", "ip", "action", "entity", "entity_id", "summary")
+    column_export_list = (*column_list, "changes")
+    column_details_list = column_export_list
+    column_labels = {
+        "at": "时间",
+        "actor_name": "操作人",
+        "ip": "IP地址",
+        "action": "操作",
+        "entity": "对象类型",
+        "entity_id": "对象编号",
+        "summary": "摘要",
+        "changes": "变更内容（修改前 → 修改后）",
+    }
+    column_searchable_list = ("actor_name", "summary", "entity_id")
+    column_sortable_list = ("at", "actor_name", "action", "entity")
+    column_default_sort = ("at", True)
+    column_filters = (
+        filters.FilterEqual(AuditEvent.entity, "对象类型", options=lambda: ENTITY_CHOICES),
+        filters.FilterEqual(AuditEvent.entity_id, "对象编号"),
+        enum_filter(AuditEvent.action, "操作", AuditAction),
+        filters.FilterLike(AuditEvent.actor_name, "操作人"),
+        filters.DateTimeBetweenFilter(AuditEvent.at, "时间"),
+    )
+    column_formatters = {"at": lambda v, c, m, n: m.at.strftime("%Y-%m-%d %H:%M:%S") if m.at else ""}
+    column_formatters_detail = {
+        **column_formatters,
+        "changes": lambda v, c, m, n: changes_table(m.changes),
+    }
+    column_formatters_export = {
+        **column_formatters,
+        "changes": lambda v, c, m, n: "；".join(f"{k}: {b} → {a}" for k, (b, a) in (m.changes or {}).items()),
+    }
+
+    def scope_clause(self) -> Any:
+        if current_user.organization.parent_id is None:
+            return None
+        # A sub-county administrator sees what the users of its subtree did.
+        return AuditEvent.actor_id.in_(
+            db.select(User.id).where(User.organization_id.in_(subtree_ids(current_user)))
+        )
+
+
+ENTITY_CHOICES = [
+    ("organization", "调解组织"),
+    ("mediator", "调解员"),
+    ("training", "培训记录"),
+    ("expert", "专家"),
+    ("dispute_type", "纠纷类型"),
+    ("user_account", "用户"),
+]
+
+
+def changes_table(changes: dict[str, Any] | None) -> Markup:
+    """Return the before/after diff as an escaped HTML table."""
+    if not changes:
+        return Markup("")
+    rows = Markup("").join(
+        Markup("<tr><th>{}</th><td>{}</td><td>{}</td></tr>").format(key, _text(pair[0]), _text(pair[1]))
+        for key, pair in changes.items()
+    )
+    head = Markup(
+        '<table class="table table-sm table-bordered mb-0"><tr><th>字段</th><th>修改前</th><th>修改后</th></tr>'
+    )
+    return head + rows + Markup("</table>")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,84 @@
+"""Configuration: safe defaults for the embedded SQLite mode, overridden by the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Return an environment variable, or the default when unset or empty."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    """Return an integer environment variable, or the default."""
+    value = env_str(name)
+    return int(value) if value is not None else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return a boolean environment variable (1/true/yes/on), or the default."""
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the instance's generated secret key, creating it on first use.
+
+    Only the embedded default uses this: production sets SECRET_KEY in the environment.
+    """
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Defaults; every value can be overridden from the environment in `load`."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+    WTF_CSRF_TIME_LIMIT = None  # a clerk may keep a form open all day; the session bounds the token
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    FLASK_ADMIN_SWATCH = "default"
+
+    # Sign-in throttling (DESIGN §1): lock an account after repeated failures.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    LOGIN_RATE_LIMIT = "30 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_MIN_LENGTH = 8
+
+    PAGE_SIZE = 20
+
+    @classmethod
+    def load(cls, instance_path: str) -> dict:
+        """Build the config mapping from defaults plus environment."""
+        conf = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        default_db = "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
+        conf["SQLALCHEMY_DATABASE_URI"] = env_str("DATABASE_URL", default_db)
+        secret = env_str("SECRET_KEY")
+        if secret is None:
+            if env_bool("PORTAL_PRODUCTION", False):
+                raise RuntimeError("SECRET_KEY must be set in production (PORTAL_PRODUCTION=1)")
+            secret = instance_secret_key(instance_path)
+        conf["SECRET_KEY"] = secret
+        conf["SESSION_COOKIE_SECURE"] = env_bool("SESSION_COOKIE_SECURE", False)
+        conf["REDIS_URL"] = env_str("REDIS_URL")
+        conf["LOGIN_MAX_FAILURES"] = env_int("LOGIN_MAX_FAILURES", cls.LOGIN_MAX_FAILURES)
+        conf["LOGIN_LOCK_MINUTES"] = env_int("LOGIN_LOCK_MINUTES", cls.LOGIN_LOCK_MINUTES)
+        conf["RATELIMIT_ENABLED"] = env_bool("RATELIMIT_ENABLED", True)
+        return conf

@@ -1,0 +1,129 @@
+"""Accounts: sign-in with lockout after repeated failures, password changes, user creation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.models.audit import AuditAction
+from portal.models.auth import Role, User
+from portal.models.base import utcnow
+from portal.models.org import Organization
+from portal.services import DomainError, audit
+
+# One message for unknown users and wrong passwords, so the form does not reveal which accounts exist.
+BAD_CREDENTIALS = "用户名或密码错误"
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many failures lock an account, and for how long."""
+
+    max_failures: int = 5
+    lock_minutes: int = 15
+
+
+def _aware(moment: datetime) -> datetime:
+    """Return `moment` as UTC-aware (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def authenticate(
+    session: Session, username: str, password: str, policy: LockoutPolicy, now: datetime | None = None
+) -> User:
+    """Return the user for valid credentials, counting failures and locking the account; commits."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    if user is None:
+        audit.record(session, AuditAction.LOGIN_FAILED, "user_account", None, f"未知用户名 {username[:50]}")
+        session.commit()
+        raise DomainError(BAD_CREDENTIALS)
+    if user.locked_until is not None and _aware(user.locked_until) > now:
+        minutes = max(1, int((_aware(user.locked_until) - now).total_seconds() // 60) + 1)
+        raise DomainError(f"密码连续错误次数过多，账户已锁定，请于 {minutes} 分钟后再试，或联系管理员解锁")
+    if not user.check_password(password):
+        user.failed_logins += 1
+        message = BAD_CREDENTIALS
+        if user.failed_logins >= policy.max_failures:
+            user.locked_until = now + timedelta(minutes=policy.lock_minutes)
+            user.failed_logins = 0
+            message = f"密码连续错误 {policy.max_failures} 次，账户已锁定 {policy.lock_minutes} 分钟"
+        else:
+            left = policy.max_failures - user.failed_logins
+            message = f"{BAD_CREDENTIALS}，再错 {left} 次账户将被锁定"
+        audit.record(session, AuditAction.LOGIN_FAILED, "user_account", user.id, f"{user.username} 登录失败")
+        session.commit()
+        raise DomainError(message)
+    if not user.active:
+        raise DomainError("该账户已停用，请联系管理员")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.commit()
+    return user
+
+
+def password_problem(password: str, min_length: int = 8) -> str | None:
+    """Return why a new password is too weak, or None."""
+    if len(password) < min_length:
+        return f"密码至少 {min_length} 位"
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        return "密码须同时包含字母和数字"
+    return None
+
+
+def change_password(session: Session, user: User, current: str, new: str, min_length: int = 8) -> None:
+    """Change a user's own password after checking the current one; commits."""
+    if not user.check_password(current):
+        raise DomainError("当前密码不正确", field="current")
+    problem = password_problem(new, min_length)
+    if problem:
+        raise DomainError(problem, field="new")
+    if user.check_password(new):
+        raise DomainError("新密码不能与当前密码相同", field="new")
+    user.set_password(new)
+    user.password_changed_at = utcnow()
+    session.commit()
+
+
+def unlock(session: Session, user: User) -> None:
+    """Clear a lockout; commits."""
+    user.failed_logins = 0
+    user.locked_until = None
+    session.commit()
+
+
+def create_user(
+    session: Session,
+    username: str,
+    full_name: str,
+    password: str,
+    roles: list[str],
+    organization: Organization,
+    min_length: int = 8,
+) -> User:
+    """Create an account after checking the name is free and the password strong enough; commits."""
+    username = username.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,50}", username):
+        raise DomainError("用户名须为3至50位字母、数字、下划线、点或连字符")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise DomainError(f"用户名 {username} 已存在")
+    if not roles:
+        raise DomainError("至少选择一个角色")
+    unknown = [r for r in roles if r not in Role._value2member_map_]
+    if unknown:
+        raise DomainError(f"未知角色：{'、'.join(unknown)}")
+    problem = password_problem(password, min_length)
+    if problem:
+        raise DomainError(problem)
+    user = User(username=username, full_name=full_name, organization=organization)
+    user.roles = roles
+    user.set_password(password)
+    user.password_changed_at = utcnow()
+    session.add(user)
+    session.commit()
+    return user

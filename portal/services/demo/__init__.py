@@ -1,0 +1,1 @@
+"""Deterministic demo data for a fictional county's 大调解 portal."""

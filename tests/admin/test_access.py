@@ -1,0 +1,83 @@
+"""One battery over every admin view and every role: who may open, create and edit what."""
+
+from __future__ import annotations
+
+import pytest
+
+# endpoint -> roles that may open its list
+READERS = {
+    "organizations": {"admin", "evaluator", "clerk", "entry"},
+    "mediators": {"admin", "evaluator", "clerk", "entry"},
+    "experts": {"admin", "evaluator", "clerk", "entry"},
+    "dispute_types": {"admin", "evaluator", "clerk", "entry"},
+    "users": {"admin"},
+    "audit": {"admin"},
+}
+# endpoint -> roles that may open the create form
+CREATORS = {
+    "organizations": {"admin"},
+    "mediators": {"admin", "entry"},
+    "experts": {"admin"},
+    "dispute_types": {"admin"},
+    "users": {"admin"},
+    "audit": set(),
+}
+ROLE_USERS = {"admin": "admin", "evaluator": "evaluator", "clerk": "clerk", "entry": "entry_a"}
+
+
+def test_every_admin_view_is_in_the_battery(app):
+    """A new view must be added to READERS and CREATORS, so nothing escapes the battery."""
+    endpoints = {v.endpoint for v in app.extensions["admin"][0]._views} - {"admin"}
+    assert endpoints == set(READERS) == set(CREATORS)
+
+
+@pytest.mark.parametrize("endpoint", sorted(READERS))
+@pytest.mark.parametrize("page", ["/", "/new/", "/details/?id=1", "/edit/?id=1", "/export/xlsx/"])
+def test_anonymous_is_sent_to_login(client, endpoint, page):
+    """Every admin page redirects an anonymous visitor to /login."""
+    response = client.get(f"/admin/{endpoint}{page}")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/", "/password"])
+def test_anonymous_is_sent_to_login_elsewhere_too(client, path):
+    """Non-admin pages are closed as well."""
+    response = client.get(path)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("endpoint", sorted(READERS))
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+def test_list_access_by_role(login_as, endpoint, role):
+    """A role sees a register's list only if it may (200), otherwise 403."""
+    client = login_as(ROLE_USERS[role])
+    response = client.get(f"/admin/{endpoint}/")
+    expected = 200 if role in READERS[endpoint] else 403
+    assert response.status_code == expected
+    if expected == 200:
+        assert "大调解综合管理平台" in response.text
+
+
+@pytest.mark.parametrize("endpoint", sorted(READERS))
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+def test_create_form_access_by_role(login_as, endpoint, role):
+    """Only writing roles get the create form; others are refused or sent back to the list."""
+    client = login_as(ROLE_USERS[role])
+    response = client.get(f"/admin/{endpoint}/new/")
+    if role not in READERS[endpoint]:
+        assert response.status_code == 403
+    elif role in CREATORS[endpoint]:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+def test_dashboard_shows_chinese_for_every_role(login_as, role):
+    """The dashboard greets every role in Chinese."""
+    response = login_as(ROLE_USERS[role]).get("/admin/")
+    assert response.status_code == 200
+    assert "工作台" in response.text
+    assert "在职调解员" in response.text

@@ -1,0 +1,151 @@
+"""Fixtures: one migrated database per test worker, each test inside a rolled-back transaction.
+
+The schema is built with the real migrations (so they are exercised on every run), a small county
+is committed once, and every test then runs in an outer transaction that is rolled back, so tests
+see the same data and leave nothing behind, even when services call `commit()` (they commit to a
+savepoint). Set DATABASE_URL=postgresql+psycopg://… to run the suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.extensions import db
+from portal.services import audit
+from tests import factories
+
+PASSWORD = "Passw0rd2026"
+
+
+def _database_url(tmp_root: Path, worker: str) -> str:
+    """Return a fresh database URL for this worker: a PostgreSQL database or an SQLite file."""
+    base = os.environ.get("DATABASE_URL")
+    if not base or base.startswith("sqlite"):
+        return f"sqlite:///{tmp_root / f'test_{worker}.sqlite3'}"
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def make_app(database_url: str, **overrides) -> Flask:
+    """Create an app for tests; CSRF off unless asked for, rate limits off."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id) -> str:
+    """Migrate a new database and commit the shared county into it."""
+    url = _database_url(tmp_path_factory.getbasetemp(), re.sub(r"\W", "", worker_id))
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        with audit.acting_as(audit.Actor(None, "fixture")):
+            factories.build_county(db.session, PASSWORD)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url) -> Iterator[Flask]:
+    """An app whose session runs inside a transaction rolled back after the test."""
+    app = make_app(database_url)
+    yield from _in_rolled_back_transaction(app)
+
+
+@pytest.fixture
+def csrf_app(database_url) -> Iterator[Flask]:
+    """Like `app`, with CSRF protection on as in production."""
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    yield from _in_rolled_back_transaction(app)
+
+
+def _in_rolled_back_transaction(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        # Route Flask-SQLAlchemy's default bind to this connection; commits become savepoints.
+        engines = db._app_engines[app]
+        engine = engines[None]
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    """A test client of `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def county(app) -> factories.County:
+    """Handles on the shared county's organisations, users and people."""
+    return factories.County.load(db.session)
+
+
+class Auth:
+    """Sign in and out through the real login page."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        """Sign in and return the response."""
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        """Sign out."""
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    """Sign-in helper bound to `client`."""
+    return Auth(client)
+
+
+@pytest.fixture
+def login_as(client, auth):
+    """Return a function that signs in as one of the county's users and returns the client."""
+
+    def _login(username: str) -> FlaskClient:
+        response = auth.login(username)
+        assert response.status_code == 302, f"login of {username} failed"
+        return client
+
+    return _login
