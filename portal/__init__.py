@@ -10,7 +10,7 @@ from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.config import Config
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.extensions import babel, configure_sqlite, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(
         app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"), render_as_batch=True
     )

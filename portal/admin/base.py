@@ -21,6 +21,7 @@ from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,6 +97,11 @@ class PortalModelConverter(sqla_form.AdminModelConverter):
 
 class PortalForm(FlaskForm):
     """Base form of every admin form: Flask-WTF's CSRF token, checked by CSRFProtect."""
+
+    def __init__(self, formdata: Any = _Auto, obj: Any = None, **kwargs: Any) -> None:
+        # Flask-Admin's Unique validator reads `_obj` to let a record keep its own unique values.
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, **kwargs)
 
 
 class SecureModelView(ModelView):

@@ -67,10 +67,6 @@ def _active_dispute_types() -> list[DisputeType]:
 def adult_matching_id(form: Any, field: Any) -> None:
     """Check the birth date agrees with the ID number and makes the person an adult."""
     from_id = birth_date_from_id(form.id_number.data or "")
-    if field.data is None and from_id is not None:
-        field.data = from_id
-    if field.data is None:
-        return
     if from_id is not None and field.data != from_id:
         raise ValidationError("出生日期与身份证号中的出生日期不一致")
     today = date.today()
@@ -234,6 +230,8 @@ class MediatorView(SecureModelView):
     inline_models = (TrainingInline(Training),)
 
     def on_model_change(self, form: Any, model: Mediator, is_created: bool) -> None:
+        if model.birth_date is None:
+            model.birth_date = birth_date_from_id(model.id_number)
         if model.status == MediatorStatus.RETIRED and model.left_on is None:
             model.left_on = date.today()
         if model.status == MediatorStatus.ACTIVE:
