@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView
-from flask_admin.contrib.sqla import ModelView, filters, tools
+from flask_admin.contrib.sqla import ModelView, filters
 from flask_admin.contrib.sqla import form as sqla_form
 from flask_admin.form import Select2Field
 from flask_admin.model import typefmt
@@ -181,12 +181,33 @@ class SecureModelView(ModelView):
     def get_count_query(self) -> Any:
         return self._scoped(super().get_count_query())
 
+    def _pk_values(self, ids: Iterable[Any]) -> list[Any]:
+        """Convert ids from the URL or form to the primary key's type, dropping malformed ones."""
+        convert = getattr(self.model, self._primary_key).type.python_type
+        values = []
+        for raw in ids:
+            try:
+                values.append(convert(raw))
+            except (TypeError, ValueError):
+                continue
+        return values
+
     def get_one(self, id: Any) -> Any:
         """Return the row if it exists within scope; otherwise 404, whatever the id."""
-        found = tools.get_query_for_ids(self.get_query(), self.model, [id]).one_or_none()
+        values = self._pk_values([id])
+        found = (
+            self.get_query().filter(getattr(self.model, self._primary_key) == values[0]).one_or_none()
+            if values
+            else None
+        )
         if found is None:
             abort(404)
         return found
+
+    def selected(self, ids: Iterable[Any]) -> list[Any]:
+        """Return the in-scope rows chosen for a bulk action; ids outside the scope are ignored."""
+        pk = getattr(self.model, self._primary_key)
+        return self.get_query().filter(pk.in_(self._pk_values(ids))).all()
 
     def scoped_org_choices(self) -> list[Organization]:
         """Return the organisations a user may assign records to (active nodes of the subtree)."""

@@ -60,7 +60,7 @@ class DisputeTypeView(SecureModelView):
     @action("deactivate", "停用", "停用后新登记的纠纷不能再选此类型，已有记录不受影响。确定停用？")
     def action_deactivate(self, ids: list[str]) -> None:
         """Stop offering the selected types for new cases."""
-        chosen = self.get_query().filter(DisputeType.id.in_(ids)).all()
+        chosen = self.selected(ids)
         for item in chosen:
             item.active = False
         db.session.commit()

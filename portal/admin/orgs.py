@@ -127,7 +127,7 @@ class OrganizationView(SecureModelView):
     @action("revoke", "撤销组织", "撤销后该组织不能再受理纠纷，历史记录保留。确定撤销所选组织？")
     def action_revoke(self, ids: list[str]) -> None:
         """Revoke the selected organisations."""
-        chosen = self.get_query().filter(Organization.id.in_(ids)).all()
+        chosen = self.selected(ids)
         try:
             count = orgs.revoke(db.session, chosen)
         except DomainError as exc:

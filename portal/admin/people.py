@@ -34,7 +34,7 @@ from portal.models.people import (
     Training,
 )
 from portal.services import people
-from portal.services.scope import can_reach_org, org_in_scope, org_in_scope_or_above
+from portal.services.scope import can_reach_org, org_in_scope_or_above
 from portal.validators import DateAfter, IdNumber, PastDate, Phone, birth_date_from_id
 
 PERSON_LABELS = {
@@ -240,14 +240,14 @@ class MediatorView(SecureModelView):
     @action("retire", "办理离任", "离任后调解员保留在名册中，历史记录不变。确定将所选调解员设为离任？")
     def action_retire(self, ids: list[str]) -> None:
         """Record the selected mediators as retired today."""
-        chosen = self.get_query().filter(Mediator.id.in_(ids)).all()
+        chosen = self.selected(ids)
         count = people.retire_mediators(db.session, chosen, date.today())
         flash(f"已为 {count} 名调解员办理离任", "success")
 
     @action("reinstate", "恢复在职", "确定将所选调解员恢复为在职？")
     def action_reinstate(self, ids: list[str]) -> None:
         """Put the selected mediators back in office."""
-        chosen = self.get_query().filter(Mediator.id.in_(ids)).all()
+        chosen = self.selected(ids)
         count = people.reinstate_mediators(db.session, chosen)
         flash(f"已将 {count} 名调解员恢复为在职", "success")
 
@@ -347,10 +347,6 @@ class ExpertView(SecureModelView):
     @action("withdraw", "退出专家库", "退出后专家保留在库中备查，不再推荐参与调解。确定？")
     def action_withdraw(self, ids: list[str]) -> None:
         """Take the selected experts out of the pool."""
-        chosen = (
-            self.get_query()
-            .filter(Expert.id.in_(ids), org_in_scope(current_user, Expert.organization_id))
-            .all()
-        )
+        chosen = [expert for expert in self.selected(ids) if self.can_write_row(expert)]
         count = people.withdraw_experts(db.session, chosen)
         flash(f"已有 {count} 名专家退出专家库", "success")

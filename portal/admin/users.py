@@ -125,14 +125,14 @@ class UserView(SecureModelView):
     @action("unlock", "解除锁定", "确定解除所选账户的登录锁定？")
     def action_unlock(self, ids: list[str]) -> None:
         """Clear login lockouts."""
-        for user in self.get_query().filter(User.id.in_(ids)).all():
+        for user in self.selected(ids):
             accounts.unlock(db.session, user)
         flash("已解除锁定", "success")
 
     @action("deactivate", "停用账户", "停用后该账户不能登录，历史记录保留。确定停用所选账户？")
     def action_deactivate(self, ids: list[str]) -> None:
         """Deactivate accounts (never deleted: the audit log refers to them)."""
-        chosen = [u for u in self.get_query().filter(User.id.in_(ids)).all() if u.id != current_user.id]
+        chosen = [u for u in self.selected(ids) if u.id != current_user.id]
         for user in chosen:
             user.active = False
         db.session.commit()
@@ -206,9 +206,8 @@ def changes_table(changes: dict[str, Any] | None) -> Markup:
         Markup("<tr><th>{}</th><td>{}</td><td>{}</td></tr>").format(key, _text(pair[0]), _text(pair[1]))
         for key, pair in changes.items()
     )
-    head = Markup(
-        '<table class="table table-sm table-bordered mb-0"><tr><th>字段</th><th>修改前</th><th>修改后</th></tr>'
-    )
+    head = Markup('<table class="table table-sm table-bordered mb-0">')
+    head += Markup("<tr><th>字段</th><th>修改前</th><th>修改后</th></tr>")
     return head + rows + Markup("</table>")
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.models.auth import Role, User
 from portal.models.case import DisputeType
-from portal.models.org import Industry, OrgKind, OrgLevel, Organization
+from portal.models.org import Industry, Organization, OrgKind, OrgLevel
 from portal.models.people import (
     Employment,
     Expert,
@@ -30,13 +30,25 @@ DEMO_PASSWORD = "Tiaojie2026"  # noqa: S105
 
 KIND_BY_NAME = {kind.label: kind for kind in OrgKind} | {"调解室": OrgKind.STUDIO}
 INDUSTRY_BY_KEY = {
-    "medical": Industry.MEDICAL, "traffic": Industry.TRAFFIC, "labor": Industry.LABOUR, "labour": Industry.LABOUR,
-    "family": Industry.MARRIAGE, "marriage": Industry.MARRIAGE, "property": Industry.PROPERTY,
-    "environment": Industry.ENVIRONMENT, "consumer": Industry.CONSUMER,
+    "medical": Industry.MEDICAL,
+    "traffic": Industry.TRAFFIC,
+    "labor": Industry.LABOUR,
+    "labour": Industry.LABOUR,
+    "family": Industry.MARRIAGE,
+    "marriage": Industry.MARRIAGE,
+    "property": Industry.PROPERTY,
+    "environment": Industry.ENVIRONMENT,
+    "consumer": Industry.CONSUMER,
 }
-TRAINING_LEVEL_BY_NAME = {"县级": TrainingLevel.COUNTY, "市级": TrainingLevel.CITY, "省级": TrainingLevel.PROVINCE,
-                          "全国": TrainingLevel.NATIONAL, "县": TrainingLevel.COUNTY, "市": TrainingLevel.CITY,
-                          "省": TrainingLevel.PROVINCE}
+TRAINING_LEVEL_BY_NAME = {
+    "县级": TrainingLevel.COUNTY,
+    "市级": TrainingLevel.CITY,
+    "省级": TrainingLevel.PROVINCE,
+    "全国": TrainingLevel.NATIONAL,
+    "县": TrainingLevel.COUNTY,
+    "市": TrainingLevel.CITY,
+    "省": TrainingLevel.PROVINCE,
+}
 # Roster size by kind of organisation: (minimum, maximum) mediators.
 ROSTER_SIZE = {
     OrgKind.COMMITTEE: {OrgLevel.TOWNSHIP: (6, 8), OrgLevel.VILLAGE: (2, 3)},
@@ -106,7 +118,9 @@ def _mediator(profile: dict[str, Any], org: Organization, types_by_stem: dict[st
     )
 
 
-def seed_demo(session: Session, seed: int = 2026, scale: float = 1.0, today: date | None = None) -> dict[str, int]:
+def seed_demo(
+    session: Session, seed: int = 2026, scale: float = 1.0, today: date | None = None
+) -> dict[str, int]:
     """Build the demo county; `scale` < 1 thins the rosters for quick tests. Commits; returns counts."""
     faker = DemoFaker(seed, today=today)
     county = faker.county()
@@ -123,8 +137,11 @@ def seed_demo(session: Session, seed: int = 2026, scale: float = 1.0, today: dat
             for record in faker.trainings(profile["appointed_date"], faker.rng.randint(0, 4)):
                 person.trainings.append(
                     Training(
-                        held_on=record["date"], level=TRAINING_LEVEL_BY_NAME.get(record["level"], TrainingLevel.COUNTY),
-                        hours=Decimal(record["hours"]), topic=record["topic"], organizer=record["organizer"],
+                        held_on=record["date"],
+                        level=TRAINING_LEVEL_BY_NAME.get(record["level"], TrainingLevel.COUNTY),
+                        hours=Decimal(record["hours"]),
+                        topic=record["topic"],
+                        organizer=record["organizer"],
                     )
                 )
             session.add(person)
@@ -135,9 +152,15 @@ def seed_demo(session: Session, seed: int = 2026, scale: float = 1.0, today: dat
         profile = faker.expert_profile()
         session.add(
             Expert(
-                organization=root, name=profile["name"], gender=Gender(profile["gender"]),
-                id_number=profile["id_number"], phone=profile["phone"], profession=profile["profession"],
-                employer=profile["employer"], title=profile["title"], availability=profile["availability"],
+                organization=root,
+                name=profile["name"],
+                gender=Gender(profile["gender"]),
+                id_number=profile["id_number"],
+                phone=profile["phone"],
+                profession=profile["profession"],
+                employer=profile["employer"],
+                title=profile["title"],
+                availability=profile["availability"],
                 specialties=[types_by_stem[s] for s in profile["specialties"] if s in types_by_stem],
                 joined_on=faker.today.replace(year=faker.today.year - faker.rng.randint(0, 5), day=1),
             )
