@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.form import Select2Widget
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectMultipleField, ValidationError, validators
 
 from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, org_path_text
@@ -228,6 +229,10 @@ class MediatorView(SecureModelView):
         },
     }
     inline_models = (TrainingInline(Training),)
+
+    def get_query(self) -> Any:
+        # The list shows each mediator's organisation and training hours: load them with the page.
+        return super().get_query().options(joinedload(Mediator.organization), selectinload(Mediator.trainings))
 
     def on_model_change(self, form: Any, model: Mediator, is_created: bool) -> None:
         if model.birth_date is None:

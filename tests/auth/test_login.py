@@ -1,0 +1,283 @@
+"""Sign-in, lockout, safe redirects, sign-out and password change through the real pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from portal.extensions import db
+from portal.models import User
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "Neues2026pw"
+
+
+def _user(username: str) -> User:
+    db.session.expire_all()
+    return db.session.query(User).filter_by(username=username).one()
+
+
+def _signed_in(client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def _feedback_after(field: str, html: str) -> str:
+    """Return the error text rendered right after the input named `field`."""
+    match = re.search(rf'<input[^>]*name="{field}"[^>]*>\s*<div class="invalid-feedback">([^<]*)</div>', html)
+    return match.group(1) if match else ""
+
+
+def test_login_page_is_chinese_with_csrf_token(csrf_app):
+    """The sign-in page asks, in Chinese, for username and password and carries a CSRF token."""
+    page = csrf_app.test_client().get("/login")
+    assert page.status_code == 200
+    html = page.text
+    assert 'lang="zh-CN"' in html
+    assert "用户名" in html and "密码" in html and "登 录" in html
+    assert 'name="username"' in html and 'name="password"' in html
+    assert re.search(r'<input[^>]*name="csrf_token"[^>]*type="hidden"[^>]*value="[^"]+"', html) or re.search(
+        r'<input[^>]*type="hidden"[^>]*name="csrf_token"[^>]*value="[^"]+"', html
+    )
+
+
+def test_successful_login_redirects_to_dashboard(client, auth):
+    """Right credentials lead to the dashboard."""
+    response = auth.login("admin")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    assert _signed_in(client)
+
+
+def test_username_is_case_insensitive(client, auth):
+    """'Admin' signs in the account 'admin'."""
+    assert auth.login("Admin").status_code == 302
+    assert _signed_in(client)
+
+
+def test_wrong_password_shows_generic_message_and_tries_left(client, auth, county):
+    """A wrong password is answered with the generic message and how many tries remain."""
+    response = auth.login("entry_a", "wrong-password1")
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.text
+    assert "再错 4 次" in response.text
+    assert _user("entry_a").failed_logins == 1
+    assert not _signed_in(client)
+
+
+def test_unknown_user_gets_the_same_generic_message(client, auth):
+    """An unknown username gets the same message as a wrong password and no session."""
+    response = auth.login("nobody_here", PASSWORD)
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.text
+    assert not _signed_in(client)
+
+
+def test_successful_login_resets_failure_count(auth, county):
+    """A successful sign-in clears earlier failures and records the time."""
+    auth.login("entry_a", "wrong-password1")
+    auth.login("entry_a", "wrong-password2")
+    assert auth.login("entry_a").status_code == 302
+    user = _user("entry_a")
+    assert user.failed_logins == 0
+    assert user.last_login_at is not None
+
+
+def test_account_locks_after_max_failures(app, client, auth):
+    """The fifth wrong password locks the account; then even the right one is refused."""
+    assert app.config["LOGIN_MAX_FAILURES"] == 5
+    for _ in range(4):
+        assert "锁定" not in auth.login("entry_a", "wrong-password1").text.split("再错")[0]
+    fifth = auth.login("entry_a", "wrong-password1")
+    assert fifth.status_code == 200
+    assert "账户已锁定" in fifth.text and "15 分钟" in fifth.text
+    assert _user("entry_a").locked_until is not None
+    refused = auth.login("entry_a", PASSWORD)
+    assert refused.status_code == 200
+    assert "锁定" in refused.text and "分钟后再试" in refused.text
+    assert not _signed_in(client)
+
+
+def test_lock_expires_after_lock_minutes(client, auth):
+    """Sixteen minutes after the lock the right password works again."""
+    for _ in range(5):
+        auth.login("entry_a", "wrong-password1")
+    assert auth.login("entry_a").status_code == 200
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16), tick=False):
+        response = auth.login("entry_a")
+    assert response.status_code == 302
+    assert _signed_in(client)
+    user = _user("entry_a")
+    assert user.locked_until is None and user.failed_logins == 0
+
+
+def test_lock_in_the_past_does_not_block(client, auth):
+    """A lock whose time has passed is ignored."""
+    user = _user("entry_b")
+    user.locked_until = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    assert auth.login("entry_b").status_code == 302
+    assert _signed_in(client)
+
+
+def test_inactive_user_cannot_log_in(client, auth):
+    """A deactivated account is refused with the right password."""
+    user = _user("clerk")
+    user.active = False
+    db.session.commit()
+    response = auth.login("clerk")
+    assert response.status_code == 200
+    assert "该账户已停用" in response.text
+    assert not _signed_in(client)
+
+
+def test_deactivated_user_loses_open_session(client, auth):
+    """Deactivating a signed-in user ends their session on the next request."""
+    assert auth.login("clerk").status_code == 302
+    user = _user("clerk")
+    user.active = False
+    db.session.commit()
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_next_local_path_is_followed(client):
+    """`next` pointing to a page of this site is honoured."""
+    response = client.post(
+        "/login?next=/admin/mediators/", data={"username": "admin", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/mediators/"
+
+
+@pytest.mark.parametrize(
+    "target", ["http://evil.example/", "//evil.example", "https://evil.example/admin/", "/\\evil.example"]
+)
+def test_next_external_url_is_ignored(client, target):
+    """`next` pointing elsewhere sends the user to the dashboard instead (no open redirect)."""
+    response = client.post("/login", query_string={"next": target}, data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "evil.example" not in location or location.startswith("/%5C")
+    if target != "/\\evil.example":
+        assert location == "/admin/"
+
+
+def test_signed_in_user_visiting_login_is_redirected_safely(client, auth):
+    """A signed-in user opening /login?next=<external> goes to the dashboard."""
+    auth.login("admin")
+    response = client.get("/login", query_string={"next": "http://evil.example/"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_anonymous_visit_keeps_next_for_login(client):
+    """An anonymous visitor of a page is sent to /login with the page as `next`, and back after."""
+    response = client.get("/admin/mediators/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    back = client.post(response.headers["Location"], data={"username": "admin", "password": PASSWORD})
+    assert back.headers["Location"] == "/admin/mediators/"
+
+
+def test_logout_is_post_only(client, auth):
+    """GET /logout is refused and leaves the user signed in."""
+    auth.login("admin")
+    assert client.get("/logout").status_code == 405
+    assert _signed_in(client)
+
+
+def test_logout_ends_the_session(client, auth):
+    """After signing out, /admin/ sends the visitor to /login."""
+    auth.login("admin")
+    response = auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    after = client.get("/admin/")
+    assert after.status_code == 302
+    assert after.headers["Location"].startswith("/login")
+
+
+def test_password_page_needs_login(client):
+    """The password page is closed to anonymous visitors."""
+    response = client.get("/password")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_password_change_wrong_current(client, auth):
+    """A wrong current password is reported beside that field, and nothing changes."""
+    auth.login("entry_a")
+    old_hash = _user("entry_a").password_hash
+    response = client.post(
+        "/password", data={"current": "not-it-123", "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert _feedback_after("current", response.text) == "当前密码不正确"
+    assert _user("entry_a").password_hash == old_hash
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [("abc", "密码至少 8 位"), ("abcdefghij", "密码须同时包含字母和数字"), ("1234567890", "密码须同时包含字母和数字")],
+)
+def test_password_change_weak_password(client, auth, new, message):
+    """A weak new password is refused with a Chinese message beside the field."""
+    auth.login("entry_a")
+    old_hash = _user("entry_a").password_hash
+    response = client.post("/password", data={"current": PASSWORD, "new": new, "confirm": new})
+    assert response.status_code == 200
+    assert _feedback_after("new", response.text) == message
+    assert _user("entry_a").password_hash == old_hash
+
+
+def test_password_change_same_as_current(client, auth):
+    """The new password must differ from the current one."""
+    auth.login("entry_a")
+    response = client.post("/password", data={"current": PASSWORD, "new": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 200
+    assert _feedback_after("new", response.text) == "新密码不能与当前密码相同"
+
+
+def test_password_change_mismatch(client, auth):
+    """A confirmation that differs from the new password is refused."""
+    auth.login("entry_a")
+    old_hash = _user("entry_a").password_hash
+    response = client.post(
+        "/password", data={"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"}
+    )
+    assert response.status_code == 200
+    assert _feedback_after("confirm", response.text) == "两次输入的新密码不一致"
+    assert _user("entry_a").password_hash == old_hash
+
+
+def test_password_change_success(client, auth):
+    """After a change the new password signs in and the old one does not."""
+    auth.login("entry_a")
+    response = client.post(
+        "/password", data={"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    assert _user("entry_a").password_changed_at is not None
+    auth.logout()
+    refused = auth.login("entry_a", PASSWORD)
+    assert refused.status_code == 200 and "用户名或密码错误" in refused.text
+    assert auth.login("entry_a", NEW_PASSWORD).status_code == 302
+    assert _signed_in(client)
+
+
+def test_passwords_are_stored_hashed(client, auth):
+    """The database holds a salted werkzeug hash, never the password itself."""
+    auth.login("entry_a")
+    client.post("/password", data={"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    users = db.session.query(User).all()
+    hashes = {u.password_hash for u in users}
+    assert len(hashes) == len(users)  # salted: equal passwords, different hashes
+    for user in users:
+        assert user.password_hash not in (PASSWORD, NEW_PASSWORD)
+        assert PASSWORD not in user.password_hash and NEW_PASSWORD not in user.password_hash
+        assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
