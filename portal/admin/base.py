@@ -8,9 +8,11 @@ delete, actions and export alike, so no code path can read a row outside the use
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView
@@ -37,6 +39,7 @@ from portal.services.scope import org_in_scope, scoped_organizations
 from portal.validators import mask_id_number, mask_phone
 
 ALL_ROLES = frozenset(Role)
+BEIJING = ZoneInfo("Asia/Shanghai")
 STALE_MESSAGE = "保存失败：该记录已被他人修改。请刷新页面查看最新内容后重新修改（您的修改尚未保存）。"
 
 
@@ -52,15 +55,39 @@ def _date_text(view: Any, value: date, name: str) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-# LabeledEnum first: type formatters are tried in order, and plain Enum would match too.
-LIST_FORMATTERS = {LabeledEnum: _enum_label, **typefmt.BASE_FORMATTERS}
+def local_time(value: datetime | None) -> str:
+    """Return a stored (UTC) time as Beijing time, to the minute."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def _datetime_text(view: Any, value: datetime, name: str) -> str:
+    return local_time(value)
+
+
+def hours_text(value: Decimal) -> str:
+    """Return training hours without a trailing '.0' (36, 4.5)."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+# Order matters: formatters are tried in turn, so LabeledEnum precedes Enum and datetime precedes date.
+LIST_FORMATTERS = {LabeledEnum: _enum_label, datetime: _datetime_text, **typefmt.BASE_FORMATTERS}
 EXPORT_FORMATTERS = {
     LabeledEnum: _enum_label,
     bool: _bool_label,
+    datetime: _datetime_text,
     date: _date_text,
     **typefmt.EXPORT_FORMATTERS,
 }
-DETAIL_FORMATTERS = {LabeledEnum: _enum_label, bool: _bool_label, **typefmt.DETAIL_FORMATTERS}
+DETAIL_FORMATTERS = {
+    LabeledEnum: _enum_label,
+    bool: _bool_label,
+    datetime: _datetime_text,
+    **typefmt.DETAIL_FORMATTERS,
+}
 
 
 def masked(kind: str) -> Callable[..., str]:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectMultipleField, ValidationError, validators
 
-from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, org_path_text
+from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, hours_text, org_path_text
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.case import DisputeType
@@ -171,7 +171,7 @@ class MediatorView(SecureModelView):
     )
     column_formatters = {
         "org_path": lambda v, c, m, n: org_path_text(m.organization),
-        "training_hours": lambda v, c, m, n: f"{m.training_hours:g}",
+        "training_hours": lambda v, c, m, n: hours_text(m.training_hours),
         "background_tags": lambda v, c, m, n: "、".join(m.background_tags or []),
         "specialties": lambda v, c, m, n: "、".join(t.name for t in m.specialties),
     }
@@ -232,7 +232,9 @@ class MediatorView(SecureModelView):
 
     def get_query(self) -> Any:
         # The list shows each mediator's organisation and training hours: load them with the page.
-        return super().get_query().options(joinedload(Mediator.organization), selectinload(Mediator.trainings))
+        return (
+            super().get_query().options(joinedload(Mediator.organization), selectinload(Mediator.trainings))
+        )
 
     def on_model_change(self, form: Any, model: Mediator, is_created: bool) -> None:
         if model.birth_date is None:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import PasswordField, SelectMultipleField, ValidationError, validators
 
-from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, org_path_text
+from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, local_time, org_path_text
 from portal.extensions import db
 from portal.models.audit import AuditAction, AuditEvent
 from portal.models.auth import Role, User
@@ -169,7 +169,7 @@ class AuditEventView(SecureModelView):
         filters.FilterLike(AuditEvent.actor_name, "操作人"),
         filters.DateTimeBetweenFilter(AuditEvent.at, "时间"),
     )
-    column_formatters = {"at": lambda v, c, m, n: m.at.strftime("%Y-%m-%d %H:%M:%S") if m.at else ""}
+    column_formatters = {"at": lambda v, c, m, n: local_time(m.at)}
     column_formatters_detail = {
         **column_formatters,
         "changes": lambda v, c, m, n: changes_table(m.changes),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import MANYTOONE, Session
 
 from portal.models.audit import AuditAction, AuditEvent
 from portal.models.base import utcnow
@@ -106,6 +106,7 @@ def _changes(obj: Any, action: AuditAction) -> dict[str, list[Any]]:
             diff[key] = ["***", "***"]
             continue
         diff[key] = [_plain(before), _plain(after)]
+    _many_to_one_changes(state, action, diff)
     for rel in state.mapper.relationships:
         if rel.secondary is None or action is AuditAction.DELETE:
             continue
@@ -116,6 +117,38 @@ def _changes(obj: Any, action: AuditAction) -> dict[str, list[Any]]:
         before_items = [str(v) for v in (hist.unchanged or ()) + tuple(hist.deleted or ())]
         diff[rel.key] = [sorted(before_items), sorted(after_items)]
     return diff
+
+
+def _many_to_one_changes(state: Any, action: AuditAction, diff: dict[str, list[Any]]) -> None:
+    """Record foreign keys changed through a relationship (`mediator.organization = …`).
+
+    Before the flush SQLAlchemy has not yet copied the related object's key into the column,
+    so the column's own history is empty; read the relationship's history instead.
+    """
+    for rel in state.mapper.relationships:
+        if rel.direction is not MANYTOONE or len(rel.local_columns) != 1 or action is AuditAction.DELETE:
+            continue
+        fk_key = state.mapper.get_property_by_column(next(iter(rel.local_columns))).key
+        hist = state.attrs[rel.key].history
+        if not hist.added:
+            continue
+        after = _related_pk(hist.added[0])
+        if action is AuditAction.CREATE:
+            before = None
+        elif hist.deleted:
+            before = _related_pk(hist.deleted[0])
+        else:
+            column = state.attrs[fk_key].history
+            before = (column.unchanged or column.deleted or [None])[0]
+        if before != after:
+            diff[fk_key] = [_plain(before), _plain(after)]
+
+
+def _related_pk(obj: Any) -> Any:
+    if obj is None:
+        return None
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return values[0] if len(values) == 1 else None
 
 
 def _pk(obj: Any) -> str | None:

@@ -44,15 +44,14 @@ def register_overview(session: Session, user: User, today: date | None = None) -
         .join(Mediator, Training.mediator_id == Mediator.id)
         .where(org_in_scope(user, Mediator.organization_id), Training.held_on >= year_start)
     )
+    active_in_scope = (org_in_scope(user, Mediator.organization_id), Mediator.status == MediatorStatus.ACTIVE)
     terms_ending = session.scalar(
         select(func.count())
         .select_from(Mediator)
-        .where(
-            org_in_scope(user, Mediator.organization_id),
-            Mediator.status == MediatorStatus.ACTIVE,
-            Mediator.term_ends_on.is_not(None),
-            Mediator.term_ends_on <= date(today.year, 12, 31),
-        )
+        .where(*active_in_scope, Mediator.term_ends_on.between(today, date(today.year, 12, 31)))
+    )
+    terms_expired = session.scalar(
+        select(func.count()).select_from(Mediator).where(*active_in_scope, Mediator.term_ends_on < today)
     )
     return {
         "org_levels": [(level, by_level.get(level, 0)) for level in OrgLevel],
@@ -61,5 +60,6 @@ def register_overview(session: Session, user: User, today: date | None = None) -
         "experts": experts or 0,
         "training_hours": Decimal(training_hours or 0),
         "terms_ending": terms_ending or 0,
+        "terms_expired": terms_expired or 0,
         "year": today.year,
     }

@@ -15,8 +15,14 @@ VALID_ID = make_id_number("371525", date(1980, 5, 17), 12, "male")
 
 def mediator_form(org_id: int, **overrides) -> dict:
     data = {
-        "organization": org_id, "name": "张建国", "gender": "male", "id_number": VALID_ID,
-        "phone": "13805310001", "ethnicity": "汉族", "position": "mediator", "employment": "part_time",
+        "organization": org_id,
+        "name": "张建国",
+        "gender": "male",
+        "id_number": VALID_ID,
+        "phone": "13805310001",
+        "ethnicity": "汉族",
+        "position": "mediator",
+        "employment": "part_time",
         "status": "active",
     }
     data.update(overrides)
@@ -50,7 +56,9 @@ def test_invalid_mediator_shows_chinese_error_and_saves_nothing(login_as, county
     response = login_as("admin").post("/admin/mediators/new/", data=mediator_form(county.mj.id, **overrides))
     assert response.status_code == 200
     assert message in response.text
-    assert "invalid-feedback" in response.text or "has-error" in response.text or "is-invalid" in response.text
+    assert (
+        "invalid-feedback" in response.text or "has-error" in response.text or "is-invalid" in response.text
+    )
     assert db.session.query(Mediator).filter_by(organization_id=county.mj.id, name="张建国").count() == 0
 
 
@@ -68,8 +76,16 @@ def test_organisation_credit_code_is_checked(login_as, county):
     """A bad 统一社会信用代码 is refused with a Chinese message."""
     response = login_as("admin").post(
         "/admin/organizations/new/",
-        data={"parent": county.mj.id, "name": "新村调委会", "code": "XC", "level": "village",
-              "kind": "committee", "status": "normal", "credit_code": "91350100M000100Y44", "sort_order": 0},
+        data={
+            "parent": county.mj.id,
+            "name": "新村调委会",
+            "code": "XC",
+            "level": "village",
+            "kind": "committee",
+            "status": "normal",
+            "credit_code": "91350100M000100Y44",
+            "sort_order": 0,
+        },
     )
     assert response.status_code == 200
     assert "统一社会信用代码校验位不正确" in response.text
@@ -104,14 +120,24 @@ def test_stale_edit_is_refused(login_as, county):
     seen = person.version
     first = client.post(
         f"/admin/mediators/edit/?id={person.id}",
-        data=mediator_form(county.mj.id, name="第一次修改", id_number=person.id_number, lock_version=seen,
-                           birth_date=person.birth_date.isoformat()),
+        data=mediator_form(
+            county.mj.id,
+            name="第一次修改",
+            id_number=person.id_number,
+            lock_version=seen,
+            birth_date=person.birth_date.isoformat(),
+        ),
     )
     assert first.status_code == 302
     second = client.post(
         f"/admin/mediators/edit/?id={person.id}",
-        data=mediator_form(county.mj.id, name="第二次修改", id_number=person.id_number, lock_version=seen,
-                           birth_date=person.birth_date.isoformat()),
+        data=mediator_form(
+            county.mj.id,
+            name="第二次修改",
+            id_number=person.id_number,
+            lock_version=seen,
+            birth_date=person.birth_date.isoformat(),
+        ),
     )
     assert second.status_code == 200
     assert "该记录已被他人修改" in second.text
@@ -124,7 +150,8 @@ def test_revoking_an_organisation_with_active_members_is_refused(login_as, count
     """An organisation with active mediators cannot be revoked until they leave."""
     client = login_as("admin")
     response = client.post(
-        "/admin/organizations/action/", data={"action": "revoke", "rowid": [str(county.mj_village.id)]},
+        "/admin/organizations/action/",
+        data={"action": "revoke", "rowid": [str(county.mj_village.id)]},
         follow_redirects=True,
     )
     assert "在职调解员" in response.text
@@ -135,10 +162,22 @@ def test_revoking_an_organisation_with_active_members_is_refused(login_as, count
 def test_trainings_are_edited_inline(login_as, county):
     """A training entered in the mediator form is stored with the mediator."""
     person = county.mediators["马集调解员"]
-    data = mediator_form(county.mj.id, id_number=person.id_number, name=person.name, lock_version=person.version,
-                         birth_date=person.birth_date.isoformat())
-    data.update({"trainings-0-held_on": "2025-06-01", "trainings-0-level": "county", "trainings-0-hours": "8",
-                 "trainings-0-topic": "人民调解法实务", "trainings-0-organizer": "清河县司法局"})
+    data = mediator_form(
+        county.mj.id,
+        id_number=person.id_number,
+        name=person.name,
+        lock_version=person.version,
+        birth_date=person.birth_date.isoformat(),
+    )
+    data.update(
+        {
+            "trainings-0-held_on": "2025-06-01",
+            "trainings-0-level": "county",
+            "trainings-0-hours": "8",
+            "trainings-0-topic": "人民调解法实务",
+            "trainings-0-organizer": "清河县司法局",
+        }
+    )
     response = login_as("admin").post(f"/admin/mediators/edit/?id={person.id}", data=data)
     assert response.status_code == 302
     db.session.expire_all()

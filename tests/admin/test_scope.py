@@ -106,8 +106,13 @@ def test_experts_held_above_are_visible_but_read_only(login_as, county):
     assert "县专家" in page and "柳林专家" not in page
     response = client.post(
         f"/admin/experts/edit/?id={expert.id}",
-        data={"name": "改名", "gender": "male", "profession": "律师", "organization": county.mj.id,
-              "lock_version": expert.version},
+        data={
+            "name": "改名",
+            "gender": "male",
+            "profession": "律师",
+            "organization": county.mj.id,
+            "lock_version": expert.version,
+        },
     )
     assert response.status_code == 200
     assert "该记录由上级单位管理" in response.text
@@ -122,8 +127,15 @@ def test_entry_cannot_assign_a_mediator_to_another_township(login_as, county):
     assert "柳林镇人民调解委员会" not in form
     response = client.post(
         "/admin/mediators/new/",
-        data={"name": "越界", "organization": county.ll.id, "gender": "male", "id_number": "11010519491231002X",
-              "position": "mediator", "employment": "part_time", "status": "active"},
+        data={
+            "name": "越界",
+            "organization": county.ll.id,
+            "gender": "male",
+            "id_number": "11010519491231002X",
+            "position": "mediator",
+            "employment": "part_time",
+            "status": "active",
+        },
     )
     assert response.status_code == 200
     assert db.session.query(Mediator).filter_by(name="越界").count() == 0

@@ -89,7 +89,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: str) -> Iterator[Page]:
     """A fresh browser context (no cookies) and page at a desktop size, in Chinese."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
