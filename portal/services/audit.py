@@ -122,8 +122,8 @@ def _changes(obj: Any, action: AuditAction) -> dict[str, list[Any]]:
 def _many_to_one_changes(state: Any, action: AuditAction, diff: dict[str, list[Any]]) -> None:
     """Record foreign keys changed through a relationship (`mediator.organization = …`).
 
-    Before the flush SQLAlchemy has not yet copied the related object's key into the column,
-    so the column's own history is empty; read the relationship's history instead.
+    SQLAlchemy copies the related object's key into the column during the flush without recording
+    it as column history, so the column alone may show no change; the relationship's history does.
     """
     for rel in state.mapper.relationships:
         if rel.direction is not MANYTOONE or len(rel.local_columns) != 1 or action is AuditAction.DELETE:
@@ -157,13 +157,17 @@ def _pk(obj: Any) -> str | None:
     return None if any(v is None for v in values) else ",".join(str(v) for v in values)
 
 
-def _collect(session: Session) -> list[dict[str, Any]]:
+def _collect(session: Session, actions: tuple[AuditAction, ...]) -> list[dict[str, Any]]:
     rows = []
-    groups = (
-        (AuditAction.CREATE, session.new),
-        (AuditAction.UPDATE, session.dirty),
-        (AuditAction.DELETE, session.deleted),
-    )
+    groups = [
+        (action, objects)
+        for action, objects in (
+            (AuditAction.CREATE, session.new),
+            (AuditAction.UPDATE, session.dirty),
+            (AuditAction.DELETE, session.deleted),
+        )
+        if action in actions
+    ]
     for action, objects in groups:
         for obj in objects:
             if isinstance(obj, AuditEvent) or not hasattr(obj, "__table__"):
@@ -210,11 +214,13 @@ def register(session_factory: Any) -> None:
     @event.listens_for(session_factory, "before_flush")
     def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         # Deletes must be captured before the flush, while the row's values are still loaded.
-        pending[id(session)] = _collect(session)
+        pending[id(session)] = _collect(session, (AuditAction.DELETE,))
 
     @event.listens_for(session_factory, "after_flush")
     def _after_flush(session: Session, flush_context: Any) -> None:
-        rows = pending.pop(id(session), [])
+        # Creates and updates after it: new keys and foreign keys are filled in, while the session's
+        # new/dirty sets and the attribute history still describe what this flush changed.
+        rows = _collect(session, (AuditAction.CREATE, AuditAction.UPDATE)) + pending.pop(id(session), [])
         if not rows:
             return
         actor = current_actor()

@@ -61,12 +61,6 @@ def test_admin_edit_records_only_changed_fields(login_as, county):
     assert event.actor_id == county.users["admin"].id
 
 
-FK_BUG = (
-    "audit._changes reads column history in before_flush, before SQLAlchemy copies a relationship "
-    "assignment (mediator.organization = …) into its foreign-key column, so organization_id is missing"
-)
-
-
 def test_create_records_the_organisation(login_as, county):
     """The create event says which organisation the new mediator belongs to."""
     person = _create_mediator(login_as("admin"), county)
@@ -107,6 +101,22 @@ def test_moving_a_user_to_another_organisation_is_recorded(login_as, county):
     assert user.organization_id == county.root.id
     [event] = _events(entity="user_account", action=AuditAction.UPDATE, entity_id=str(user.id))
     assert event.changes["organization_id"] == [county.ll.id, county.root.id]
+
+
+def test_trainings_created_with_their_mediator_name_the_mediator(login_as, county):
+    """A training entered in the new-mediator form is logged with the mediator it belongs to."""
+    training = {
+        "trainings-0-held_on": "2025-06-01",
+        "trainings-0-level": "county",
+        "trainings-0-hours": "8",
+        "trainings-0-topic": "人民调解法实务",
+        "trainings-0-organizer": "清河县司法局",
+    }
+    person = _create_mediator(login_as("admin"), county, **training)
+    [saved] = person.trainings
+    [event] = _events(entity="training", action=AuditAction.CREATE, entity_id=str(saved.id))
+    assert event.changes["topic"] == [None, "人民调解法实务"]
+    assert event.changes.get("mediator_id") == [None, person.id]
 
 
 def test_saving_unchanged_form_records_nothing(login_as, county):
