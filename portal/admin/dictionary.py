@@ -12,7 +12,7 @@ from wtforms import validators
 from portal.admin.base import SecureModelView
 from portal.extensions import db
 from portal.models.case import DisputeType
-from portal.services import DomainError
+from portal.services import dictionary
 
 
 class DisputeTypeView(SecureModelView):
@@ -52,16 +52,10 @@ class DisputeTypeView(SecureModelView):
     }
 
     def on_model_change(self, form: Any, model: DisputeType, is_created: bool) -> None:
-        if model.parent is not None and model.parent.parent_id is not None:
-            raise DomainError("纠纷类型最多两级：上级类型必须是一级类型")
-        if model.parent is not None and model.id is not None and model.parent.id == model.id:
-            raise DomainError("上级类型不能是本类型")
+        dictionary.check_parent(model, model.parent)
 
     @action("deactivate", "停用", "停用后新登记的纠纷不能再选此类型，已有记录不受影响。确定停用？")
     def action_deactivate(self, ids: list[str]) -> None:
         """Stop offering the selected types for new cases."""
-        chosen = self.selected(ids)
-        for item in chosen:
-            item.active = False
-        db.session.commit()
-        flash(f"已停用 {len(chosen)} 个纠纷类型", "success")
+        count = dictionary.deactivate(db.session, self.selected(ids))
+        flash(f"已停用 {count} 个纠纷类型", "success")

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models.audit import AuditAction, AuditEvent
 from portal.models.auth import Role, User
 from portal.models.base import utcnow
-from portal.services import DomainError, accounts
+from portal.services import accounts
 from portal.services.scope import subtree_ids
 from portal.validators import Phone
 
@@ -117,26 +117,19 @@ class UserView(SecureModelView):
         if form.new_password.data:
             model.set_password(form.new_password.data)
             model.password_changed_at = utcnow()
-        if model.id == current_user.id and not model.active:
-            raise DomainError("不能停用自己的账户")
-        if model.id == current_user.id and not model.has_role(Role.ADMIN):
-            raise DomainError("不能取消自己的管理员角色")
+        accounts.check_self_change(model, current_user)
 
     @action("unlock", "解除锁定", "确定解除所选账户的登录锁定？")
     def action_unlock(self, ids: list[str]) -> None:
         """Clear login lockouts."""
-        for user in self.selected(ids):
-            accounts.unlock(db.session, user)
+        accounts.unlock(db.session, self.selected(ids))
         flash("已解除锁定", "success")
 
     @action("deactivate", "停用账户", "停用后该账户不能登录，历史记录保留。确定停用所选账户？")
     def action_deactivate(self, ids: list[str]) -> None:
         """Deactivate accounts (never deleted: the audit log refers to them)."""
-        chosen = [u for u in self.selected(ids) if u.id != current_user.id]
-        for user in chosen:
-            user.active = False
-        db.session.commit()
-        flash(f"已停用 {len(chosen)} 个账户", "success")
+        count = accounts.deactivate(db.session, self.selected(ids), current_user)
+        flash(f"已停用 {count} 个账户", "success")
 
 
 class AuditEventView(SecureModelView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,11 +91,33 @@ def change_password(session: Session, user: User, current: str, new: str, min_le
     session.commit()
 
 
-def unlock(session: Session, user: User) -> None:
-    """Clear a lockout; commits."""
-    user.failed_logins = 0
-    user.locked_until = None
+def unlock(session: Session, users: Iterable[User]) -> None:
+    """Clear lockouts; commits."""
+    for user in users:
+        user.failed_logins = 0
+        user.locked_until = None
     session.commit()
+
+
+def check_self_change(user: User, actor: User) -> None:
+    """Refuse an administrator's edit that would lock themselves out."""
+    if user.id != actor.id:
+        return
+    if not user.active:
+        raise DomainError("不能停用自己的账户")
+    if not user.has_role(Role.ADMIN):
+        raise DomainError("不能取消自己的管理员角色")
+
+
+def deactivate(session: Session, users: Iterable[User], actor: User) -> int:
+    """Deactivate accounts, never the actor's own (they are kept: the audit log refers to them); commits."""
+    count = 0
+    for user in users:
+        if user.id != actor.id and user.active:
+            user.active = False
+            count += 1
+    session.commit()
+    return count
 
 
 def create_user(
