@@ -64,6 +64,13 @@ class Config:
 
     PAGE_SIZE = 20
 
+    # Ledger deadlines (DESIGN §3); services read them through DeadlineRules.from_config.
+    CASE_MEDIATION_DAYS = 30  # mediation due this many days after acceptance
+    CASE_UNTOUCHED_DAYS = 15  # assigned and untouched this long: red card
+    CASE_MAX_OPEN_MONTHS = 3  # open longer than this: red flag
+    CASE_WARN_DAYS = 5  # deadline this close: yellow
+    CASE_MAX_EXTENSION_DAYS = 30  # an extension may add at most this much to the original deadline
+
     @classmethod
     def load(cls, instance_path: str) -> dict:
         """Build the config mapping from defaults plus environment."""
@@ -81,4 +88,12 @@ class Config:
         conf["LOGIN_MAX_FAILURES"] = env_int("LOGIN_MAX_FAILURES", cls.LOGIN_MAX_FAILURES)
         conf["LOGIN_LOCK_MINUTES"] = env_int("LOGIN_LOCK_MINUTES", cls.LOGIN_LOCK_MINUTES)
         conf["RATELIMIT_ENABLED"] = env_bool("RATELIMIT_ENABLED", True)
+        for key in (
+            "CASE_MEDIATION_DAYS",
+            "CASE_UNTOUCHED_DAYS",
+            "CASE_MAX_OPEN_MONTHS",
+            "CASE_WARN_DAYS",
+            "CASE_MAX_EXTENSION_DAYS",
+        ):
+            conf[key] = env_int(key, getattr(cls, key))
         return conf

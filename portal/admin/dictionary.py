@@ -11,7 +11,7 @@ from wtforms import validators
 
 from portal.admin.base import SecureModelView
 from portal.extensions import db
-from portal.models.case import DisputeType
+from portal.models.dictionary import DisputeType
 from portal.services import dictionary
 
 

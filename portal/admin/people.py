@@ -17,7 +17,7 @@ from wtforms import SelectMultipleField, ValidationError, validators
 from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, hours_text, org_path_text
 from portal.extensions import db
 from portal.models.auth import Role
-from portal.models.case import DisputeType
+from portal.models.dictionary import DisputeType
 from portal.models.people import (
     BACKGROUND_TAGS,
     EDUCATION_LEVELS,

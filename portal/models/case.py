@@ -1,31 +1,322 @@
-"""The dispute ledger's dictionary: dispute types (纠纷类型)."""
+"""The dispute ledger (矛盾纠纷排查调处登记册): cases, parties, their history and numbering."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from portal.models.base import Base, TimestampMixin, VersionedMixin
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from portal.models.base import (
+    Base,
+    JSONType,
+    LabeledEnum,
+    TimestampMixin,
+    VersionedMixin,
+    enum_type,
+    utcnow,
+)
+from portal.models.dictionary import DisputeType
+from portal.models.org import Organization
+from portal.models.people import Gender
+
+if TYPE_CHECKING:
+    from portal.models.auth import User
+    from portal.models.people import Expert, Mediator
+    from portal.models.records import Agreement, FollowUp, MediationSession
 
 
-class DisputeType(TimestampMixin, VersionedMixin, Base):
-    """A node of the hierarchical dispute-type dictionary (纠纷类型)."""
+class CaseSource(LabeledEnum):
+    """How the dispute came to the organisation (纠纷来源)."""
 
-    __tablename__ = "dispute_type"
+    APPLICATION = "application", "当事人申请"
+    SCREENING = "screening", "主动排查"
+    GRID = "grid", "网格上报"
+    VISIT = "visit", "群众来访"
+    POLICE = "police", "公安机关移交"
+    COURT = "court", "人民法院移交"
+    PETITION = "petition", "信访部门移交"
+    GOVERNMENT = "government", "其他部门移交"
+    OTHER = "other", "其他"
+
+
+class RiskLevel(LabeledEnum):
+    """Risk of escalation (风险等级): 低/中/高 → 蓝/黄/红."""
+
+    LOW = "low", "低"
+    MEDIUM = "medium", "中"
+    HIGH = "high", "高"
+
+
+class Difficulty(LabeledEnum):
+    """Difficulty (难易程度); also the 以案定补 tier."""
+
+    SIMPLE = "simple", "简易"
+    NORMAL = "normal", "一般"
+    HARD = "hard", "疑难"
+    MAJOR = "major", "重大"
+
+
+class CaseStatus(LabeledEnum):
+    """Where a case stands in the workflow (DESIGN §3)."""
+
+    REGISTERED = "registered", "受理登记"
+    ASSIGNED = "assigned", "分流交办"
+    MEDIATING = "mediating", "调解中"
+    SETTLED = "settled", "调解成功"
+    FAILED = "failed", "调解不成"
+    REFERRED = "referred", "已引导诉讼/仲裁"
+    FOLLOWED_UP = "followed_up", "已回访"
+    SUSPENDED = "suspended", "中止"
+    CLOSED = "closed", "结案归档"
+    VOIDED = "voided", "已作废"
+
+
+class ReferralRoute(LabeledEnum):
+    """Where an unsettled dispute is guided (引导诉讼/仲裁/行政途径)."""
+
+    LITIGATION = "litigation", "引导诉讼"
+    ARBITRATION = "arbitration", "引导仲裁"
+    ADMINISTRATIVE = "administrative", "引导行政途径"
+
+
+class CaseEventKind(LabeledEnum):
+    """A step in a case's history (流转记录)."""
+
+    REGISTER = "register", "受理登记"
+    ASSIGN = "assign", "分流交办"
+    START = "start", "开始调解"
+    SESSION = "session", "调解记录"
+    SETTLE = "settle", "调解成功"
+    FAIL = "fail", "调解不成"
+    REFER = "refer", "引导诉讼/仲裁"
+    FOLLOW_UP = "follow_up", "回访"
+    ARCHIVE = "archive", "结案归档"
+    ESCALATE = "escalate", "提级"
+    TRANSFER = "transfer", "移交"
+    SUPERVISE = "supervise", "督办"
+    SUSPEND = "suspend", "中止"
+    RESUME = "resume", "恢复调解"
+    EXTEND = "extend", "延期"
+    VOID = "void", "作废"
+
+
+class PartyRole(LabeledEnum):
+    """A party's standing in the dispute."""
+
+    APPLICANT = "applicant", "申请人"
+    RESPONDENT = "respondent", "被申请人"
+    THIRD = "third", "第三人"
+
+
+class PartyKind(LabeledEnum):
+    """Natural person or organisation."""
+
+    PERSON = "person", "自然人"
+    ORGANIZATION = "organization", "单位"
+
+
+case_mediator = Table(
+    "case_mediator",
+    Base.metadata,
+    Column("case_id", ForeignKey("dispute_case.id", ondelete="CASCADE"), primary_key=True),
+    Column("mediator_id", ForeignKey("mediator.id"), primary_key=True, index=True),
+)
+
+case_expert = Table(
+    "case_expert",
+    Base.metadata,
+    Column("case_id", ForeignKey("dispute_case.id", ondelete="CASCADE"), primary_key=True),
+    Column("expert_id", ForeignKey("expert.id"), primary_key=True, index=True),
+)
+
+#: Statuses in which the case is still being worked on.
+OPEN_STATUSES = frozenset(CaseStatus) - {CaseStatus.CLOSED, CaseStatus.VOIDED}
+#: Statuses in which the mediation clock (办结时限) runs.
+MEDIATION_STATUSES = frozenset({CaseStatus.REGISTERED, CaseStatus.ASSIGNED, CaseStatus.MEDIATING})
+
+
+class Case(TimestampMixin, VersionedMixin, Base):
+    """A dispute in the ledger (矛盾纠纷); its status changes only through `services.cases`."""
+
+    __tablename__ = "dispute_case"
+    __table_args__ = (
+        UniqueConstraint("numbering_organization_id", "year", "seq", name="uq_dispute_case_number_parts"),
+        Index("ix_dispute_case_org_accepted", "organization_id", "accepted_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("dispute_type.id"), index=True)
-    code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(50))
-    # Days allowed for mediation after acceptance; None falls back to the configured default.
-    default_deadline_days: Mapped[int | None]
-    sort_order: Mapped[int] = mapped_column(default=0, server_default="0")
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # （2026）<org code>人调字第<seq>号, issued by the organisation that accepted the case.
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+    numbering_organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    # The organisation handling it now; 提级/移交 change it, and with it who sees the case.
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    source: Mapped[CaseSource] = mapped_column(enum_type(CaseSource))
+    dispute_type_id: Mapped[int] = mapped_column(ForeignKey("dispute_type.id"), index=True)
+    occurred_on: Mapped[date | None]
+    place: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    claims: Mapped[str | None] = mapped_column(Text)
+    people_involved: Mapped[int] = mapped_column(default=2)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    risk_level: Mapped[RiskLevel] = mapped_column(enum_type(RiskLevel), default=RiskLevel.LOW, index=True)
+    difficulty: Mapped[Difficulty] = mapped_column(enum_type(Difficulty), default=Difficulty.NORMAL)
+    is_group: Mapped[bool] = mapped_column(default=False)
+    # 四定: 牵头领导, 责任单位, 责任人, 办结时限 (the deadline).
+    lead_leader: Mapped[str | None] = mapped_column(String(50))
+    responsible_unit: Mapped[str | None] = mapped_column(String(100))
+    responsible_person: Mapped[str | None] = mapped_column(String(50))
+    accepted_on: Mapped[date] = mapped_column(index=True)
+    deadline: Mapped[date] = mapped_column(index=True)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_type(CaseStatus), default=CaseStatus.REGISTERED, index=True
+    )
+    assigned_on: Mapped[date | None]
+    # Last day anything was done on the case; a case assigned and untouched too long is red-carded.
+    last_activity_on: Mapped[date]
+    suspended_from: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus))
+    suspended_on: Mapped[date | None]
+    supervision_deadline: Mapped[date | None]
+    supervision_note: Mapped[str | None] = mapped_column(Text)
+    supervising_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    referral_route: Mapped[ReferralRoute | None] = mapped_column(enum_type(ReferralRoute))
+    stability_plan: Mapped[str | None] = mapped_column(Text)
+    closed_on: Mapped[date | None]
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    # The parties' names, kept in step with `parties` so that the ledger search reads one table.
+    party_names: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
-    parent: Mapped[DisputeType | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[DisputeType]] = relationship(
-        back_populates="parent", order_by="DisputeType.sort_order"
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
+    numbering_organization: Mapped[Organization] = relationship(foreign_keys=[numbering_organization_id])
+    supervising_organization: Mapped[Organization | None] = relationship(
+        foreign_keys=[supervising_organization_id]
+    )
+    registered_by: Mapped[User | None] = relationship()
+    dispute_type: Mapped[DisputeType] = relationship()
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.sort_order, Party.id"
+    )
+    mediators: Mapped[list[Mediator]] = relationship(secondary=case_mediator)
+    experts: Mapped[list[Expert]] = relationship(secondary=case_expert)
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.at, CaseEvent.id", cascade="all"
+    )
+    sessions: Mapped[list[MediationSession]] = relationship(
+        back_populates="case", order_by="MediationSession.held_at", cascade="all"
+    )
+    agreement: Mapped[Agreement | None] = relationship(back_populates="case", cascade="all")
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="case", order_by="FollowUp.visited_on", cascade="all"
     )
 
     def __str__(self) -> str:
-        return f"{self.parent.name} · {self.name}" if self.parent else self.name
+        return self.number or "（未编号）"
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether the case is still being worked on."""
+        return self.status in OPEN_STATUSES
+
+    def parties_in(self, role: PartyRole) -> list[Party]:
+        """Return the parties with the given role."""
+        return [p for p in self.parties if p.role == role]
+
+
+class Party(TimestampMixin, Base):
+    """A party to a dispute (当事人): a natural person or an organisation."""
+
+    __tablename__ = "party"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("dispute_case.id", ondelete="CASCADE"), index=True)
+    role: Mapped[PartyRole] = mapped_column(enum_type(PartyRole), default=PartyRole.APPLICANT)
+    kind: Mapped[PartyKind] = mapped_column(enum_type(PartyKind), default=PartyKind.PERSON)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    gender: Mapped[Gender | None] = mapped_column(enum_type(Gender))
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    birth_date: Mapped[date | None]
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    legal_representative: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(200))
+    occupation: Mapped[str | None] = mapped_column(String(50))
+    sort_order: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+    def __str__(self) -> str:
+        return f"{self.role.label if self.role else ''} {self.name}".strip()
+
+
+class CaseEvent(Base):
+    """One step of a case's history (流转记录): who did what, when, from which status to which."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("dispute_case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CaseEventKind] = mapped_column(enum_type(CaseEventKind))
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus))
+    to_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(50), default="")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Details of the step, such as the receiving organisation or the new deadline, as display text.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+
+
+class CaseCounter(Base):
+    """The last case number an organisation issued in a year; its row lock keeps numbers gapless."""
+
+    __tablename__ = "case_counter"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+def refresh_party_names(case: Case) -> None:
+    """Copy the parties' names into the case's search column."""
+    names = " ".join(p.name for p in case.parties if p.name)
+    if case.party_names != names[:500]:
+        case.party_names = names[:500]
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_party_names(session: Session, flush_context: Any, instances: Any) -> None:
+    """Keep `Case.party_names` in step with its parties however they were changed."""
+    touched: set[Case] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Case):
+            touched.add(obj)
+        elif isinstance(obj, Party) and obj.case is not None:
+            touched.add(obj.case)
+    for case in touched:
+        if case in session.deleted:
+            continue
+        refresh_party_names(case)

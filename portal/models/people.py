@@ -10,7 +10,7 @@ from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, JSONType, LabeledEnum, TimestampMixin, VersionedMixin, enum_type
-from portal.models.case import DisputeType
+from portal.models.dictionary import DisputeType
 from portal.models.org import Organization
 
 

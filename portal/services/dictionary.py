@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from portal.models.case import DisputeType
+from portal.models.dictionary import DisputeType
 from portal.services import DomainError
 
 

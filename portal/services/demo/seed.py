@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models.auth import Role, User
-from portal.models.case import DisputeType
+from portal.models.dictionary import DisputeType
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel
 from portal.models.people import (
     Employment,

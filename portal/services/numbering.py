@@ -1,0 +1,45 @@
+"""Case numbers: （2026）<org code>人调字第<N>号, per organisation per year, unique and gapless.
+
+The counter row of (organisation, year) is incremented with `UPDATE … RETURNING` inside the
+transaction that inserts the case. The update takes the row lock (PostgreSQL) or the write lock
+(SQLite), so a second registration waits until the first commits or rolls back: numbers never
+repeat, and a rolled-back registration gives its number back, so none is skipped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from portal.models.case import CaseCounter
+from portal.models.org import Organization
+
+
+def format_case_number(year: int, org_code: str, seq: int) -> str:
+    """Return the display number of a case."""
+    return f"（{year}）{org_code}人调字第{seq}号"
+
+
+def _insert_counter(session: Session, organization_id: int, year: int) -> None:
+    """Create the year's counter at 0 unless another transaction just did."""
+    values = {"organization_id": organization_id, "year": year, "last_value": 0}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(CaseCounter).values(**values).on_conflict_do_nothing())
+
+
+def next_seq(session: Session, organization: Organization, year: int) -> int:
+    """Reserve and return the next sequence number of `organization` in `year`."""
+    statement = (
+        update(CaseCounter)
+        .where(CaseCounter.organization_id == organization.id, CaseCounter.year == year)
+        .values(last_value=CaseCounter.last_value + 1)
+        .returning(CaseCounter.last_value)
+        .execution_options(synchronize_session=False)
+    )
+    seq = session.execute(statement).scalar_one_or_none()
+    if seq is None:
+        _insert_counter(session, organization.id, year)
+        seq = session.execute(statement).scalar_one()
+    return seq
