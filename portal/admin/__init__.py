@@ -11,14 +11,17 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
 from portal.admin.base import PortalIndexView
+from portal.admin.cases import CaseView, CaseWarningView, MyCaseView
 from portal.admin.dictionary import DisputeTypeView
 from portal.admin.orgs import OrganizationView
 from portal.admin.people import ExpertView, MediatorView
 from portal.admin.users import AuditEventView, UserView
+from portal.admin.zero_reports import ZeroReportView
 from portal.extensions import db
-from portal.models import AuditEvent, DisputeType, Expert, Mediator, Organization, User
+from portal.models import AuditEvent, Case, DisputeType, Expert, Mediator, Organization, User, ZeroReport
 from portal.services import stats
 
+LEDGER = "矛盾纠纷"
 REGISTERS = "组织与人员"
 SYSTEM = "系统管理"
 
@@ -54,6 +57,10 @@ def init_admin(app: Flask) -> Admin:
         theme=Bootstrap4Theme(base_template="admin/portal_base.html", fluid=True),
         index_view=DashboardView(name="工作台", url="/admin", menu_icon_type="fa", menu_icon_value="fa-home"),
     )
+    admin.add_view(CaseView(Case, name="纠纷台账", endpoint="cases", category=LEDGER))
+    admin.add_view(MyCaseView(Case, name="我的待办", endpoint="my_cases", category=LEDGER))
+    admin.add_view(CaseWarningView(Case, name="超期预警", endpoint="case_warnings", category=LEDGER))
+    admin.add_view(ZeroReportView(ZeroReport, name="零报告", endpoint="zero_reports", category=LEDGER))
     admin.add_view(
         OrganizationView(Organization, name="调解组织", endpoint="organizations", category=REGISTERS)
     )

@@ -188,6 +188,12 @@ ENTITY_CHOICES = [
     ("expert", "专家"),
     ("dispute_type", "纠纷类型"),
     ("user_account", "用户"),
+    ("dispute_case", "矛盾纠纷"),
+    ("party", "当事人"),
+    ("mediation_session", "调解记录"),
+    ("agreement", "调解协议"),
+    ("follow_up", "回访记录"),
+    ("zero_report", "零报告"),
 ]
 
 

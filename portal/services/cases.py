@@ -182,38 +182,53 @@ def check_registration(case: Case, actor: User, today: date) -> None:
         raise DomainError("涉及金额不能为负数", "amount")
 
 
-def register(
+def prepare_registration(
     session: Session, case: Case, actor: User, *, today: date, rules: DeadlineRules | None = None
 ) -> Case:
-    """Accept a new case (受理登记): number it, set its deadline and record the first event."""
+    """Accept a new case (受理登记) without committing: number it, set its deadline, record the event.
+
+    Flask-Admin's create view commits after calling this; `register` commits itself.
+    """
     rules = rules or DeadlineRules()
     if not actor.has_role(*WORKERS):
         raise DomainError("您的角色不能登记案件")
-    case.accepted_on = case.accepted_on or today
-    check_registration(case, actor, today)
-    case.is_group = case.people_involved >= GROUP_SIZE
-    case.status = S.REGISTERED
-    case.registered_by = actor
-    case.numbering_organization = case.organization
-    case.year = case.accepted_on.year
-    case.seq = next_seq(session, case.organization, case.year)
-    case.number = format_case_number(case.year, case.organization.code, case.seq)
-    case.deadline = rules.due_date(case.accepted_on, case.dispute_type.default_deadline_days)
-    case.last_activity_on = case.accepted_on
-    session.add(case)
-    _event(session, case, actor, K.REGISTER, to=S.REGISTERED, today=today, number=case.number)
+    # The case may already be pending in the session: it must not be flushed half-filled.
+    with session.no_autoflush:
+        case.accepted_on = case.accepted_on or today
+        check_registration(case, actor, today)
+        if case.dispute_type is None:
+            raise DomainError("请选择纠纷类型", "dispute_type")
+        case.is_group = case.people_involved >= GROUP_SIZE
+        case.status = S.REGISTERED
+        case.registered_by = actor
+        case.numbering_organization = case.organization
+        case.year = case.accepted_on.year
+        case.seq = next_seq(session, case.organization, case.year)
+        case.number = format_case_number(case.year, case.organization.code, case.seq)
+        case.deadline = rules.due_date(case.accepted_on, case.dispute_type.default_deadline_days)
+        case.last_activity_on = case.accepted_on
+        session.add(case)
+        _event(session, case, actor, K.REGISTER, to=S.REGISTERED, today=today, number=case.number)
+    return case
+
+
+def register(
+    session: Session, case: Case, actor: User, *, today: date, rules: DeadlineRules | None = None
+) -> Case:
+    """Accept a new case (受理登记) and commit."""
+    prepare_registration(session, case, actor, today=today, rules=rules)
     session.commit()
     return case
 
 
-def update_registration(session: Session, case: Case, actor: User, *, today: date) -> Case:
-    """Save corrections to an open case's registration details (the status is not touched here)."""
+def check_correction(case: Case, actor: User, *, today: date) -> None:
+    """Check corrections to an open case's registration details (the status is not touched here)."""
+    if not case.is_open:
+        raise DomainError("已结案或已作废的案件不能修改")
     if not can_edit(case, actor):
-        raise DomainError("已结案或已作废的案件不能修改" if not case.is_open else "您不能修改该案件")
+        raise DomainError("您不能修改该案件")
     check_registration(case, actor, today)
     case.is_group = case.people_involved >= GROUP_SIZE
-    session.commit()
-    return case
 
 
 # --- the workflow ----------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ def _has_cases(session: Session, org: Organization, start: date, end: date) -> b
     )
 
 
-def file_report(session: Session, report: ZeroReport, actor: User, *, today: date) -> ZeroReport:
-    """File a 零报告 for a month; refused if the organisation registered a case in it."""
+def prepare_report(session: Session, report: ZeroReport, actor: User, *, today: date) -> ZeroReport:
+    """Check a 零报告 for a month and add it, without committing (Flask-Admin's create view commits)."""
     if not actor.has_role(Role.ADMIN, Role.ENTRY):
         raise DomainError("您的角色不能报送零报告")
     org = report.organization
@@ -55,22 +55,30 @@ def file_report(session: Session, report: ZeroReport, actor: User, *, today: dat
     report.period_start, report.period_end = month_period(report.period_start)
     if report.period_start > today:
         raise DomainError("不能为尚未开始的月份报送零报告", "period_start")
-    if _has_cases(session, org, report.period_start, report.period_end):
-        raise DomainError(
-            f"{org.name}在{report.period_start:%Y年%m月}已登记矛盾纠纷，不能报送零报告", "period_start"
+    # The report may be pending already; it must not be flushed before it is complete.
+    with session.no_autoflush:
+        if _has_cases(session, org, report.period_start, report.period_end):
+            raise DomainError(
+                f"{org.name}在{report.period_start:%Y年%m月}已登记矛盾纠纷，不能报送零报告", "period_start"
+            )
+        duplicate = session.scalar(
+            select(ZeroReport.id).where(
+                ZeroReport.organization_id == org.id,
+                ZeroReport.period_start == report.period_start,
+                ZeroReport.id != (report.id or 0),
+            )
         )
-    duplicate = session.scalar(
-        select(ZeroReport.id).where(
-            ZeroReport.organization_id == org.id,
-            ZeroReport.period_start == report.period_start,
-            ZeroReport.id != (report.id or 0),
-        )
-    )
     if duplicate:
         raise DomainError(f"{org.name}已报送{report.period_start:%Y年%m月}的零报告", "period_start")
     report.reported_by = actor
     report.reported_on = report.reported_on or today
     session.add(report)
+    return report
+
+
+def file_report(session: Session, report: ZeroReport, actor: User, *, today: date) -> ZeroReport:
+    """File a 零报告 for a month; refused if the organisation registered a case in it."""
+    prepare_report(session, report, actor, today=today)
     session.commit()
     return report
 

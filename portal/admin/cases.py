@@ -1,0 +1,659 @@
+"""The dispute ledger (矛盾纠纷排查调处登记册): list, case page, registration form and workflow steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, has_request_context, redirect, request
+from flask_admin import expose
+from flask_admin.contrib.sqla import filters
+from flask_admin.model.form import InlineFormAdmin
+from flask_admin.model.helpers import get_mdict_item_or_list
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import ValidationError, validators
+
+from portal.admin.base import (
+    STALE_MESSAGE,
+    OrgSubtreeFilter,
+    SecureModelView,
+    enum_filter,
+    local_time,
+    org_path_text,
+)
+from portal.admin.case_steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
+from portal.extensions import db
+from portal.models.auth import Role
+from portal.models.case import (
+    OPEN_STATUSES,
+    Case,
+    CaseEventKind,
+    CaseSource,
+    CaseStatus,
+    Difficulty,
+    Party,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    case_mediator,
+)
+from portal.models.dictionary import DisputeType
+from portal.models.people import Expert, Mediator, MediatorStatus
+from portal.services import DomainError, cases
+from portal.services.deadlines import (
+    Colour,
+    DeadlineRules,
+    assess,
+    at_risk_clause,
+    colour_clause,
+    local_today,
+)
+from portal.services.scope import org_in_scope, org_in_scope_or_above
+from portal.validators import CreditCode, IdNumber, PastDate, Phone, mask_id_number, mask_phone
+
+
+def rules() -> DeadlineRules:
+    """Return the deadline rules of the running app."""
+    return DeadlineRules.from_config(current_app.config)
+
+
+def colour_badge(case: Case) -> Markup:
+    """Return the 红/黄/蓝 badge of a case, with its reasons as a tooltip."""
+    result = assess(case, local_today(), rules())
+    if result.colour is None:
+        return Markup('<span class="badge badge-light">—</span>')
+    title = "；".join(result.reasons) or "进展正常"
+    return Markup('<span class="badge badge-risk-{}" title="{}">{}</span>').format(
+        result.colour.value, title, result.colour.label
+    )
+
+
+def status_badge(case: Case) -> Markup:
+    """Return the status as a badge."""
+    return Markup('<span class="badge case-status case-status-{}">{}</span>').format(
+        case.status.value, case.status.label
+    )
+
+
+def _short(text: str | None, length: int = 40) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _parties(case: Case, role: PartyRole) -> str:
+    return "、".join(p.name for p in case.parties_in(role))
+
+
+def _party_ids(case: Case) -> str:
+    return "；".join(
+        f"{p.name} {mask_id_number(p.id_number) if p.id_number else (p.credit_code or '')}".strip()
+        for p in case.parties
+    )
+
+
+def _party_phones(case: Case) -> str:
+    return "；".join(f"{p.name} {mask_phone(p.phone)}" for p in case.parties if p.phone)
+
+
+def _outcome(case: Case) -> str:
+    if case.agreement is not None:
+        return f"调解成功（{case.agreement.form.label}）"
+    if case.status in (CaseStatus.FAILED, CaseStatus.REFERRED) or case.failure_reason:
+        return "调解不成" + (f"，{case.referral_route.label}" if case.referral_route else "")
+    return ""
+
+
+def _performance(case: Case) -> str:
+    if case.agreement is None:
+        return ""
+    return "已履行" if case.agreement.performed else "未履行"
+
+
+def _satisfaction(case: Case) -> str:
+    return str(case.follow_ups[-1].satisfaction) if case.follow_ups else ""
+
+
+# --- filters ---------------------------------------------------------------------------------------
+
+
+class DisputeTypeFilter(filters.BaseSQLAFilter):
+    """A dispute type together with its sub-types."""
+
+    per_request_options = True
+
+    def __init__(self) -> None:
+        super().__init__(Case.dispute_type_id, "纠纷类型", options=self._choices)
+
+    @staticmethod
+    def _choices() -> list[tuple[str, str]]:
+        if not has_request_context():
+            return []
+        types = db.session.scalars(select(DisputeType).order_by(DisputeType.sort_order))
+        return [(str(t.id), ("\u3000" if t.parent_id else "") + t.name) for t in types]
+
+    def validate(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        ids = select(DisputeType.id).where(
+            or_(DisputeType.id == int(value), DisputeType.parent_id == int(value))
+        )
+        return query.filter(Case.dispute_type_id.in_(ids))
+
+    def operation(self) -> str:
+        return "属于"
+
+
+class ColourFilter(filters.BaseSQLAFilter):
+    """The 红/黄/蓝 badge, computed from today's date and the deadline rules."""
+
+    def __init__(self) -> None:
+        super().__init__(Case.status, "预警颜色", options=[(c.value, c.label) for c in Colour])
+
+    def validate(self, value: Any) -> bool:
+        return value in Colour._value2member_map_
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        return query.filter(colour_clause(Colour(value), local_today(), rules()))
+
+    def operation(self) -> str:
+        return "为"
+
+
+class MediatorNameFilter(filters.BaseSQLAFilter):
+    """Cases whose mediators' names contain the text."""
+
+    def __init__(self) -> None:
+        super().__init__(Case.id, "承办调解员")
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        named = (
+            select(case_mediator.c.case_id)
+            .join(Mediator, Mediator.id == case_mediator.c.mediator_id)
+            .where(Mediator.name.contains(value.strip(), autoescape=True))
+        )
+        return query.filter(Case.id.in_(named))
+
+    def operation(self) -> str:
+        return "姓名包含"
+
+
+class SupervisedFilter(filters.BaseSQLAFilter):
+    """Cases under 督办."""
+
+    def __init__(self) -> None:
+        super().__init__(Case.supervision_deadline, "督办", options=[("1", "督办中"), ("0", "未督办")])
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        supervised = and_(Case.supervision_deadline.is_not(None), Case.status.in_(OPEN_STATUSES))
+        return query.filter(supervised if value == "1" else ~supervised)
+
+    def operation(self) -> str:
+        return "为"
+
+
+# --- parties inline --------------------------------------------------------------------------------
+
+
+def party_id_number(form: Any, field: Any) -> None:
+    """A person's ID number is checked (GB 11643); an organisation has none."""
+    if form.kind.data == PartyKind.ORGANIZATION.value:
+        if field.data:
+            raise ValidationError("单位当事人请填写统一社会信用代码，不填身份证号")
+        return
+    IdNumber(gender_field="gender")(form, field)
+
+
+def party_credit_code(form: Any, field: Any) -> None:
+    """An organisation's credit code is checked (GB 32100); a person has none."""
+    if form.kind.data != PartyKind.ORGANIZATION.value:
+        if field.data:
+            raise ValidationError("自然人当事人无需填写统一社会信用代码")
+        return
+    CreditCode()(form, field)
+
+
+class PartyInline(InlineFormAdmin):
+    """Parties edited inside the case form."""
+
+    form_columns = (
+        "id",
+        "role",
+        "kind",
+        "name",
+        "gender",
+        "id_number",
+        "credit_code",
+        "legal_representative",
+        "phone",
+        "address",
+        "occupation",
+    )
+    column_labels = {
+        "role": "当事人类别",
+        "kind": "自然人/单位",
+        "name": "姓名/名称",
+        "gender": "性别",
+        "id_number": "身份证号",
+        "credit_code": "统一社会信用代码",
+        "legal_representative": "法定代表人",
+        "phone": "联系电话",
+        "address": "住址/住所地",
+        "occupation": "职业",
+    }
+    form_args = {
+        "name": {
+            "validators": [
+                validators.InputRequired(message="请填写当事人姓名或名称"),
+                validators.Length(max=100),
+            ]
+        },
+        "id_number": {
+            "validators": [validators.Optional(), party_id_number],
+            "filters": [lambda x: x or None],
+        },
+        "credit_code": {
+            "validators": [validators.Optional(), party_credit_code],
+            "filters": [lambda x: x or None],
+        },
+        "phone": {"validators": [validators.Optional(), Phone()]},
+    }
+
+
+# --- the ledger ------------------------------------------------------------------------------------
+
+LABELS = {
+    "colour": "预警",
+    "number": "案件编号",
+    "accepted_on": "受理日期",
+    "source": "纠纷来源",
+    "dispute_type": "纠纷类型",
+    "party_names": "当事人",
+    "applicants": "申请人",
+    "respondents": "被申请人",
+    "party_ids": "当事人证件号码",
+    "party_phones": "当事人联系电话",
+    "summary": "纠纷简要情况",
+    "claims": "当事人诉求",
+    "occurred_on": "发生日期",
+    "place": "发生地点",
+    "people_involved": "涉及人数",
+    "amount": "涉及金额（元）",
+    "risk_level": "风险等级",
+    "difficulty": "难易程度",
+    "is_group": "群体性纠纷",
+    "organization": "承办组织",
+    "org_path": "承办组织",
+    "mediators": "承办调解员",
+    "experts": "邀请专家",
+    "lead_leader": "牵头领导",
+    "responsible_unit": "责任单位",
+    "responsible_person": "责任人",
+    "deadline": "办结时限",
+    "status": "办理状态",
+    "outcome": "调解结果",
+    "agreement_amount": "协议金额（元）",
+    "performance": "履行情况",
+    "satisfaction": "回访满意度",
+    "closed_on": "结案日期",
+    "warnings": "预警情况",
+    "parties": "当事人",
+}
+
+
+class CaseView(SecureModelView):
+    """矛盾纠纷排查调处登记册."""
+
+    write_roles = frozenset({Role.ADMIN, Role.ENTRY})
+    list_template = "admin/cases/list.html"
+    details_template = "admin/cases/details.html"
+
+    column_list = (
+        "colour",
+        "number",
+        "accepted_on",
+        "dispute_type",
+        "party_names",
+        "summary",
+        "organization",
+        "status",
+        "deadline",
+    )
+    # The register's own column order (登记册), masked.
+    column_export_list = (
+        "number",
+        "accepted_on",
+        "source",
+        "dispute_type",
+        "applicants",
+        "respondents",
+        "party_ids",
+        "party_phones",
+        "summary",
+        "claims",
+        "people_involved",
+        "amount",
+        "risk_level",
+        "difficulty",
+        "is_group",
+        "org_path",
+        "mediators",
+        "lead_leader",
+        "responsible_unit",
+        "responsible_person",
+        "deadline",
+        "status",
+        "outcome",
+        "agreement_amount",
+        "performance",
+        "satisfaction",
+        "closed_on",
+        "warnings",
+    )
+    column_labels = LABELS
+    column_searchable_list = ("number", "party_names", "summary")
+    column_sortable_list = ("accepted_on", "deadline", "status", "risk_level", "difficulty")
+    column_default_sort = [("accepted_on", True), ("id", True)]
+    column_filters = (
+        DisputeTypeFilter(),
+        enum_filter(Case.status, "办理状态", CaseStatus),
+        OrgSubtreeFilter(Case.organization_id, "承办组织（含下级）"),
+        enum_filter(Case.risk_level, "风险等级", RiskLevel),
+        ColourFilter(),
+        filters.DateBetweenFilter(Case.accepted_on, "受理日期"),
+        filters.DateBetweenFilter(Case.deadline, "办结时限"),
+        MediatorNameFilter(),
+        enum_filter(Case.source, "纠纷来源", CaseSource),
+        enum_filter(Case.difficulty, "难易程度", Difficulty),
+        filters.BooleanEqualFilter(Case.is_group, "群体性纠纷"),
+        SupervisedFilter(),
+    )
+    column_formatters = {
+        "colour": lambda v, c, m, n: colour_badge(m),
+        "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
+            v.get_url(".details_view", id=m.id), m.number
+        ),
+        "summary": lambda v, c, m, n: _short(m.summary),
+        "party_names": lambda v, c, m, n: _short(m.party_names, 24),
+        "status": lambda v, c, m, n: status_badge(m),
+        "organization": lambda v, c, m, n: m.organization.name,
+    }
+    column_formatters_export = {
+        "org_path": lambda v, c, m, n: org_path_text(m.organization),
+        "applicants": lambda v, c, m, n: _parties(m, PartyRole.APPLICANT),
+        "respondents": lambda v, c, m, n: _parties(m, PartyRole.RESPONDENT),
+        "party_ids": lambda v, c, m, n: _party_ids(m),
+        "party_phones": lambda v, c, m, n: _party_phones(m),
+        "mediators": lambda v, c, m, n: "、".join(p.name for p in m.mediators),
+        "dispute_type": lambda v, c, m, n: str(m.dispute_type),
+        "outcome": lambda v, c, m, n: _outcome(m),
+        "agreement_amount": lambda v, c, m, n: (
+            str(m.agreement.amount) if m.agreement and m.agreement.amount else ""
+        ),
+        "performance": lambda v, c, m, n: _performance(m),
+        "satisfaction": lambda v, c, m, n: _satisfaction(m),
+        "warnings": lambda v, c, m, n: "；".join(assess(m, local_today(), rules()).reasons),
+        "amount": lambda v, c, m, n: str(m.amount) if m.amount is not None else "",
+    }
+
+    form_columns = (
+        "organization",
+        "source",
+        "dispute_type",
+        "accepted_on",
+        "occurred_on",
+        "place",
+        "summary",
+        "claims",
+        "people_involved",
+        "amount",
+        "risk_level",
+        "difficulty",
+        "lead_leader",
+        "responsible_unit",
+        "responsible_person",
+        "mediators",
+        "experts",
+        "parties",
+    )
+    form_args = {
+        "organization": {
+            "label": "受理组织",
+            "validators": [validators.InputRequired(message="请选择受理组织")],
+        },
+        "source": {"validators": [validators.InputRequired(message="请选择纠纷来源")]},
+        "dispute_type": {
+            "validators": [validators.InputRequired(message="请选择纠纷类型")],
+            "query_factory": lambda: db.session.scalars(
+                select(DisputeType).where(DisputeType.active).order_by(DisputeType.sort_order)
+            ).all(),
+        },
+        "accepted_on": {
+            "validators": [validators.Optional(), PastDate()],
+            "description": "留空为今天",
+        },
+        "occurred_on": {"validators": [validators.Optional(), PastDate()]},
+        "summary": {
+            "validators": [
+                validators.InputRequired(message="请填写纠纷简要情况"),
+                validators.Length(max=5000),
+            ]
+        },
+        "claims": {"validators": [validators.Optional(), validators.Length(max=5000)]},
+        "people_involved": {
+            "validators": [
+                validators.InputRequired(message="请填写涉及人数"),
+                validators.NumberRange(1, 100000, "涉及人数应为正整数"),
+            ],
+            "description": "5人以上为群体性纠纷",
+        },
+        "amount": {
+            "validators": [validators.Optional(), validators.NumberRange(0, message="金额不能为负数")]
+        },
+        "risk_level": {"validators": [validators.InputRequired(message="请选择风险等级")]},
+        "difficulty": {"validators": [validators.InputRequired(message="请选择难易程度")]},
+        "mediators": {"label": "承办调解员"},
+        "experts": {"label": "邀请专家"},
+    }
+    form_widget_args = {"summary": {"rows": 4}, "claims": {"rows": 3}}
+    inline_models = (PartyInline(Party),)
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def get_query(self) -> Any:
+        query = super().get_query().options(joinedload(Case.organization), joinedload(Case.dispute_type))
+        if request.endpoint and request.endpoint.endswith(".export"):
+            # The export writes parties, mediators and results of every row: load them in bulk.
+            query = query.options(
+                selectinload(Case.parties),
+                selectinload(Case.mediators),
+                selectinload(Case.follow_ups),
+                joinedload(Case.agreement),
+            )
+        return query
+
+    def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
+        """Search the number, the parties' names and the summary, all columns of the case table.
+
+        The parties' names are kept in `Case.party_names`, so no join is needed; on SQLite `instr`
+        avoids LIKE's case folding, which Chinese text does not need.
+        """
+        for term in search.split():
+            clause = or_(
+                *(self._contains(column, term) for column in (Case.number, Case.party_names, Case.summary))
+            )
+            query = query.filter(clause)
+            if count_query is not None:
+                count_query = count_query.filter(clause)
+        return query, count_query, joins, count_joins
+
+    @staticmethod
+    def _contains(column: Any, term: str) -> Any:
+        if db.session.get_bind().dialect.name == "sqlite":
+            return func.instr(column, term) > 0
+        return column.contains(term, autoescape=True)
+
+    def scoped_mediators(self) -> list[Mediator]:
+        """Return the active mediators of the user's subtree."""
+        query = (
+            select(Mediator)
+            .where(
+                Mediator.status == MediatorStatus.ACTIVE, org_in_scope(current_user, Mediator.organization_id)
+            )
+            .order_by(Mediator.organization_id, Mediator.name)
+        )
+        return list(db.session.scalars(query))
+
+    def scoped_experts(self) -> list[Expert]:
+        """Return the experts the user may invite (their own pool and the pools above)."""
+        query = (
+            select(Expert)
+            .where(org_in_scope_or_above(current_user, Expert.organization_id))
+            .order_by(Expert.name)
+        )
+        return list(db.session.scalars(query))
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        # Mediators are named when the case is assigned (分流交办), not at registration.
+        del form["mediators"]
+        return form
+
+    def _limit_org_fields(self, form: Any) -> Any:
+        form = super()._limit_org_fields(form)
+        if "mediators" in form:
+            form.mediators.query_factory = self.scoped_mediators
+        if "experts" in form:
+            form.experts.query_factory = self.scoped_experts
+        return form
+
+    # --- registration and corrections -----------------------------------------------------------
+
+    def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
+        if is_created:
+            cases.prepare_registration(db.session, model, current_user, today=local_today(), rules=rules())
+        else:
+            cases.check_correction(model, current_user, today=local_today())
+
+    def after_model_change(self, form: Any, model: Case, is_created: bool) -> None:
+        if is_created:
+            flash(f"已受理登记，案件编号：{model.number}", "success")
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self) -> Any:
+        """Correct a case's registration, unless it is closed, voided or out of the user's hands."""
+        case_id = get_mdict_item_or_list(request.args, "id")
+        if case_id is not None:
+            case = self.get_one(case_id)
+            if not cases.can_edit(case, current_user):
+                flash("已结案或已作废的案件不能修改" if not case.is_open else "您不能修改该案件", "error")
+                return redirect(self.get_url(".details_view", id=case.id))
+        return super().edit_view()
+
+    def get_save_return_url(self, model: Any, is_created: bool = False) -> str:
+        return self.get_url(".details_view", id=model.id)
+
+    # --- the case page and its steps --------------------------------------------------------------
+
+    def case_page(self, case: Case) -> dict[str, Any]:
+        """Return what the case page shows besides the case itself."""
+        steps = cases.available_steps(case, current_user) if self._holds(self.write_roles) else []
+        return {
+            "assessment": assess(case, local_today(), rules()),
+            "steps": steps,
+            "can_edit": self._holds(self.write_roles) and cases.can_edit(case, current_user),
+            "mask_id": mask_id_number,
+            "mask_phone": mask_phone,
+            "local_time": local_time,
+            "Kind": CaseEventKind,
+            "can_audit": current_user.has_role(Role.ADMIN),
+        }
+
+    @expose("/act/<kind>/", methods=("GET", "POST"))
+    def act(self, kind: str) -> Any:
+        """Show and take one workflow step (分流交办, 调解记录, 调解成功 …) on a case."""
+        try:
+            step = CaseEventKind(kind)
+        except ValueError:
+            abort(404)
+        if step not in STEP_FORMS:
+            abort(404)
+        case = self.get_one(request.args.get("id"))
+        back = self.get_url(".details_view", id=case.id)
+        if not self._holds(self.write_roles):
+            abort(403)
+        if reason := cases.refusal(case, current_user, step):
+            flash(reason, "error")
+            return redirect(back)
+        form = step_form(self, step, case)
+        if form.validate_on_submit():
+            try:
+                run_step(self, step, case, form, today=local_today(), rules=rules())
+            except DomainError as exc:
+                db.session.rollback()
+                if exc.field and exc.field in form:
+                    form[exc.field].errors = [*form[exc.field].errors, exc.message]
+                else:
+                    flash(exc.message, "error")
+            except StaleDataError:
+                db.session.rollback()
+                flash(STALE_MESSAGE, "error")
+            else:
+                flash(f"已办理「{step.label}」：{case.number}", "success")
+                return redirect(back)
+        return self.render(
+            "admin/cases/act.html",
+            case=case,
+            step=step,
+            form=form,
+            return_url=back,
+            hint=STEP_HINTS.get(step),
+        )
+
+    @expose("/agreement/", methods=("GET", "POST"))
+    def agreement(self) -> Any:
+        """Record an agreement's performance or its 司法确认 after settlement."""
+        case = self.get_one(request.args.get("id"))
+        back = self.get_url(".details_view", id=case.id)
+        if case.agreement is None:
+            abort(404)
+        if not self._holds(self.write_roles):
+            abort(403)
+        return run_agreement_update(self, case, back)
+
+
+class CaseWarningView(CaseView):
+    """超期预警: open cases showing red or yellow in the user's subtree, most urgent first."""
+
+    can_create = False
+    column_default_sort = [("deadline", False), ("id", False)]
+
+    def get_query(self) -> Any:
+        return super().get_query().filter(at_risk_clause(local_today(), rules()))
+
+    def get_count_query(self) -> Any:
+        return super().get_count_query().filter(at_risk_clause(local_today(), rules()))
+
+
+class MyCaseView(CaseView):
+    """我的待办: open cases of the user's own organisation or registered by the user."""
+
+    read_roles = frozenset({Role.ADMIN, Role.ENTRY})
+    column_default_sort = [("deadline", False), ("id", False)]
+
+    def _mine(self) -> Any:
+        return and_(
+            Case.status.in_(OPEN_STATUSES),
+            or_(
+                Case.organization_id == current_user.organization_id, Case.registered_by_id == current_user.id
+            ),
+        )
+
+    def get_query(self) -> Any:
+        return super().get_query().filter(self._mine())
+
+    def get_count_query(self) -> Any:
+        return super().get_count_query().filter(self._mine())
