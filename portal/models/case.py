@@ -264,7 +264,8 @@ class Party(TimestampMixin, Base):
     case: Mapped[Case] = relationship(back_populates="parties")
 
     def __str__(self) -> str:
-        return f"{self.role.label if self.role else ''} {self.name}".strip()
+        # Before a flush, values set from a form are still plain strings.
+        return f"{PartyRole.label_of(self.role)} {self.name}".strip()
 
 
 class CaseEvent(Base):

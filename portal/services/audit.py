@@ -36,6 +36,7 @@ class Actor:
 
 
 _cli_actor: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
+_paused: ContextVar[bool] = ContextVar("audit_paused", default=False)
 _actor_provider: Callable[[], Actor | None] | None = None
 
 
@@ -53,6 +54,22 @@ def acting_as(actor: Actor) -> Iterator[None]:
         yield
     finally:
         _cli_actor.reset(token)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Write no automatic audit events for flushes inside the block (this thread/context only).
+
+    Only for loading demo data in bulk: `seed-demo` inserts some 80,000 case rows, and diffing each
+    of them would more than double the load time and bury the real trail under demo rows. The
+    seeder records one summary event with `record` instead. Auditing is on unless this block is
+    entered; nothing else may use it.
+    """
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def current_actor() -> Actor | None:
@@ -213,6 +230,8 @@ def register(session_factory: Any) -> None:
 
     @event.listens_for(session_factory, "before_flush")
     def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+        if _paused.get():
+            return
         # Deletes must be captured before the flush, while the row's values are still loaded.
         pending[id(session)] = _collect(session, (AuditAction.DELETE,))
 
@@ -220,6 +239,9 @@ def register(session_factory: Any) -> None:
     def _after_flush(session: Session, flush_context: Any) -> None:
         # Creates and updates after it: new keys and foreign keys are filled in, while the session's
         # new/dirty sets and the attribute history still describe what this flush changed.
+        if _paused.get():
+            pending.pop(id(session), None)
+            return
         rows = _collect(session, (AuditAction.CREATE, AuditAction.UPDATE)) + pending.pop(id(session), [])
         if not rows:
             return

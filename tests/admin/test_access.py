@@ -6,6 +6,10 @@ import pytest
 
 # endpoint -> roles that may open its list
 READERS = {
+    "cases": {"admin", "evaluator", "clerk", "entry"},
+    "my_cases": {"admin", "entry"},
+    "case_warnings": {"admin", "evaluator", "clerk", "entry"},
+    "zero_reports": {"admin", "evaluator", "clerk", "entry"},
     "organizations": {"admin", "evaluator", "clerk", "entry"},
     "mediators": {"admin", "evaluator", "clerk", "entry"},
     "experts": {"admin", "evaluator", "clerk", "entry"},
@@ -15,6 +19,10 @@ READERS = {
 }
 # endpoint -> roles that may open the create form
 CREATORS = {
+    "cases": {"admin", "entry"},
+    "my_cases": {"admin", "entry"},
+    "case_warnings": set(),
+    "zero_reports": {"admin", "entry"},
     "organizations": {"admin"},
     "mediators": {"admin", "entry"},
     "experts": {"admin"},

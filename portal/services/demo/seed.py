@@ -1,4 +1,4 @@
-"""Load the demo county into the database: organisations, mediators with trainings, experts, accounts."""
+"""Load the demo county: organisations, mediators with trainings, experts, accounts and two years of cases."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.models.audit import AuditAction
 from portal.models.auth import Role, User
 from portal.models.dictionary import DisputeType
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel
@@ -23,8 +24,13 @@ from portal.models.people import (
     Training,
     TrainingLevel,
 )
+from portal.services import audit
+from portal.services.deadlines import local_today
+from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
 
+# Dispute cases in the full demo ledger (two years of a county); `scale` shrinks it.
+CASES = 5000
 # The shared password of the demo accounts; the README prints it. Never used outside demo data.
 DEMO_PASSWORD = "Tiaojie2026"  # noqa: S105
 
@@ -122,7 +128,8 @@ def seed_demo(
     session: Session, seed: int = 2026, scale: float = 1.0, today: date | None = None
 ) -> dict[str, int]:
     """Build the demo county; `scale` < 1 thins the rosters for quick tests. Commits; returns counts."""
-    faker = DemoFaker(seed, today=today)
+    # Deadlines and dates are counted in Beijing time (services.deadlines), so the demo's "today" is too.
+    faker = DemoFaker(seed, today=today or local_today())
     county = faker.county()
     root = _add_org(session, county["root"], None, 0)
     orgs = list(session.scalars(select(Organization).where(Organization.path.startswith(root.path))))
@@ -178,5 +185,19 @@ def seed_demo(
         user.roles = roles
         user.set_password(DEMO_PASSWORD)
         session.add(user)
+    session.flush()  # the cases refer to the mediators, experts and the entry account by id
+
+    # Tens of thousands of case rows: audited as one summary event, not row by row (see audit.paused).
+    with audit.paused():
+        cases = seed_cases(session, faker, orgs, faker.today, count=max(20, round(CASES * scale)))
+    audit.record(
+        session, AuditAction.CREATE, "dispute_case", None, f"载入演示案件 {cases} 件（批量载入，未逐条审计）"
+    )
     session.commit()
-    return {"organisations": len(orgs), "mediators": mediators, "experts": experts, "accounts": len(accounts)}
+    return {
+        "organisations": len(orgs),
+        "mediators": mediators,
+        "experts": experts,
+        "accounts": len(accounts),
+        "cases": cases,
+    }
