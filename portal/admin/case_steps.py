@@ -26,7 +26,7 @@ from portal.models.records import (
     RemainingRisk,
     SessionResult,
 )
-from portal.services import DomainError, cases
+from portal.services import DomainError, case_records, cases
 from portal.services.deadlines import DeadlineRules
 
 K = CaseEventKind
@@ -135,7 +135,7 @@ def run_step(
             **common,
         ),
         K.START: lambda: cases.start(session, case, actor, note=form.note.data, **common),
-        K.SESSION: lambda: cases.record_session(
+        K.SESSION: lambda: case_records.record_session(
             session,
             case,
             actor,
@@ -150,7 +150,7 @@ def run_step(
             ),
             **common,
         ),
-        K.SETTLE: lambda: cases.settle(
+        K.SETTLE: lambda: case_records.settle(
             session,
             case,
             actor,
@@ -175,7 +175,7 @@ def run_step(
             note=form.note.data,
             **common,
         ),
-        K.FOLLOW_UP: lambda: cases.follow_up(
+        K.FOLLOW_UP: lambda: case_records.follow_up(
             session,
             case,
             actor,
@@ -237,7 +237,7 @@ def run_agreement_update(view: Any, case: Case, back: str) -> Any:
                 ):
                     value = form[name].data
                     setattr(agreement, name, value if value != "" else None)
-                cases.update_agreement(
+                case_records.update_agreement(
                     db.session,
                     agreement,
                     current_user._get_current_object(),

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, has_request_context, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
-from flask_admin.model.form import InlineFormAdmin
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import ValidationError, validators
+from wtforms import validators
 
 from portal.admin.base import (
     STALE_MESSAGE,
@@ -23,6 +22,24 @@ from portal.admin.base import (
     enum_filter,
     local_time,
     org_path_text,
+)
+from portal.admin.case_columns import (
+    LABELS,
+    ColourFilter,
+    DisputeTypeFilter,
+    MediatorNameFilter,
+    PartyInline,
+    SupervisedFilter,
+    colour_badge,
+    outcome,
+    parties,
+    party_ids,
+    party_phones,
+    performance,
+    rules,
+    satisfaction,
+    short,
+    status_badge,
 )
 from portal.admin.case_steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
 from portal.extensions import db
@@ -35,273 +52,19 @@ from portal.models.case import (
     CaseStatus,
     Difficulty,
     Party,
-    PartyKind,
     PartyRole,
     RiskLevel,
-    case_mediator,
 )
 from portal.models.dictionary import DisputeType
 from portal.models.people import Expert, Mediator, MediatorStatus
-from portal.services import DomainError, cases
+from portal.services import DomainError, cases, workflow
 from portal.services.deadlines import (
-    Colour,
-    DeadlineRules,
     assess,
     at_risk_clause,
-    colour_clause,
     local_today,
 )
 from portal.services.scope import org_in_scope, org_in_scope_or_above
-from portal.validators import CreditCode, IdNumber, PastDate, Phone, mask_id_number, mask_phone
-
-
-def rules() -> DeadlineRules:
-    """Return the deadline rules of the running app."""
-    return DeadlineRules.from_config(current_app.config)
-
-
-def colour_badge(case: Case) -> Markup:
-    """Return the 红/黄/蓝 badge of a case, with its reasons as a tooltip."""
-    result = assess(case, local_today(), rules())
-    if result.colour is None:
-        return Markup('<span class="badge badge-light">—</span>')
-    title = "；".join(result.reasons) or "进展正常"
-    return Markup('<span class="badge badge-risk-{}" title="{}">{}</span>').format(
-        result.colour.value, title, result.colour.label
-    )
-
-
-def status_badge(case: Case) -> Markup:
-    """Return the status as a badge."""
-    return Markup('<span class="badge case-status case-status-{}">{}</span>').format(
-        case.status.value, case.status.label
-    )
-
-
-def _short(text: str | None, length: int = 40) -> str:
-    text = (text or "").replace("\n", " ")
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
-def _parties(case: Case, role: PartyRole) -> str:
-    return "、".join(p.name for p in case.parties_in(role))
-
-
-def _party_ids(case: Case) -> str:
-    return "；".join(
-        f"{p.name} {mask_id_number(p.id_number) if p.id_number else (p.credit_code or '')}".strip()
-        for p in case.parties
-    )
-
-
-def _party_phones(case: Case) -> str:
-    return "；".join(f"{p.name} {mask_phone(p.phone)}" for p in case.parties if p.phone)
-
-
-def _outcome(case: Case) -> str:
-    if case.agreement is not None:
-        return f"调解成功（{case.agreement.form.label}）"
-    if case.status in (CaseStatus.FAILED, CaseStatus.REFERRED) or case.failure_reason:
-        return "调解不成" + (f"，{case.referral_route.label}" if case.referral_route else "")
-    return ""
-
-
-def _performance(case: Case) -> str:
-    if case.agreement is None:
-        return ""
-    return "已履行" if case.agreement.performed else "未履行"
-
-
-def _satisfaction(case: Case) -> str:
-    return str(case.follow_ups[-1].satisfaction) if case.follow_ups else ""
-
-
-# --- filters ---------------------------------------------------------------------------------------
-
-
-class DisputeTypeFilter(filters.BaseSQLAFilter):
-    """A dispute type together with its sub-types."""
-
-    per_request_options = True
-
-    def __init__(self) -> None:
-        super().__init__(Case.dispute_type_id, "纠纷类型", options=self._choices)
-
-    @staticmethod
-    def _choices() -> list[tuple[str, str]]:
-        if not has_request_context():
-            return []
-        types = db.session.scalars(select(DisputeType).order_by(DisputeType.sort_order))
-        return [(str(t.id), ("\u3000" if t.parent_id else "") + t.name) for t in types]
-
-    def validate(self, value: Any) -> bool:
-        return str(value).isdigit()
-
-    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
-        ids = select(DisputeType.id).where(
-            or_(DisputeType.id == int(value), DisputeType.parent_id == int(value))
-        )
-        return query.filter(Case.dispute_type_id.in_(ids))
-
-    def operation(self) -> str:
-        return "属于"
-
-
-class ColourFilter(filters.BaseSQLAFilter):
-    """The 红/黄/蓝 badge, computed from today's date and the deadline rules."""
-
-    def __init__(self) -> None:
-        super().__init__(Case.status, "预警颜色", options=[(c.value, c.label) for c in Colour])
-
-    def validate(self, value: Any) -> bool:
-        return value in Colour._value2member_map_
-
-    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
-        return query.filter(colour_clause(Colour(value), local_today(), rules()))
-
-    def operation(self) -> str:
-        return "为"
-
-
-class MediatorNameFilter(filters.BaseSQLAFilter):
-    """Cases whose mediators' names contain the text."""
-
-    def __init__(self) -> None:
-        super().__init__(Case.id, "承办调解员")
-
-    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
-        named = (
-            select(case_mediator.c.case_id)
-            .join(Mediator, Mediator.id == case_mediator.c.mediator_id)
-            .where(Mediator.name.contains(value.strip(), autoescape=True))
-        )
-        return query.filter(Case.id.in_(named))
-
-    def operation(self) -> str:
-        return "姓名包含"
-
-
-class SupervisedFilter(filters.BaseSQLAFilter):
-    """Cases under 督办."""
-
-    def __init__(self) -> None:
-        super().__init__(Case.supervision_deadline, "督办", options=[("1", "督办中"), ("0", "未督办")])
-
-    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
-        supervised = and_(Case.supervision_deadline.is_not(None), Case.status.in_(OPEN_STATUSES))
-        return query.filter(supervised if value == "1" else ~supervised)
-
-    def operation(self) -> str:
-        return "为"
-
-
-# --- parties inline --------------------------------------------------------------------------------
-
-
-def party_id_number(form: Any, field: Any) -> None:
-    """A person's ID number is checked (GB 11643); an organisation has none."""
-    if form.kind.data == PartyKind.ORGANIZATION.value:
-        if field.data:
-            raise ValidationError("单位当事人请填写统一社会信用代码，不填身份证号")
-        return
-    IdNumber(gender_field="gender")(form, field)
-
-
-def party_credit_code(form: Any, field: Any) -> None:
-    """An organisation's credit code is checked (GB 32100); a person has none."""
-    if form.kind.data != PartyKind.ORGANIZATION.value:
-        if field.data:
-            raise ValidationError("自然人当事人无需填写统一社会信用代码")
-        return
-    CreditCode()(form, field)
-
-
-class PartyInline(InlineFormAdmin):
-    """Parties edited inside the case form."""
-
-    form_columns = (
-        "id",
-        "role",
-        "kind",
-        "name",
-        "gender",
-        "id_number",
-        "credit_code",
-        "legal_representative",
-        "phone",
-        "address",
-        "occupation",
-    )
-    column_labels = {
-        "role": "当事人类别",
-        "kind": "自然人/单位",
-        "name": "姓名/名称",
-        "gender": "性别",
-        "id_number": "身份证号",
-        "credit_code": "统一社会信用代码",
-        "legal_representative": "法定代表人",
-        "phone": "联系电话",
-        "address": "住址/住所地",
-        "occupation": "职业",
-    }
-    form_args = {
-        "name": {
-            "validators": [
-                validators.InputRequired(message="请填写当事人姓名或名称"),
-                validators.Length(max=100),
-            ]
-        },
-        "id_number": {
-            "validators": [validators.Optional(), party_id_number],
-            "filters": [lambda x: x or None],
-        },
-        "credit_code": {
-            "validators": [validators.Optional(), party_credit_code],
-            "filters": [lambda x: x or None],
-        },
-        "phone": {"validators": [validators.Optional(), Phone()]},
-    }
-
-
-# --- the ledger ------------------------------------------------------------------------------------
-
-LABELS = {
-    "colour": "预警",
-    "number": "案件编号",
-    "accepted_on": "受理日期",
-    "source": "纠纷来源",
-    "dispute_type": "纠纷类型",
-    "party_names": "当事人",
-    "applicants": "申请人",
-    "respondents": "被申请人",
-    "party_ids": "当事人证件号码",
-    "party_phones": "当事人联系电话",
-    "summary": "纠纷简要情况",
-    "claims": "当事人诉求",
-    "occurred_on": "发生日期",
-    "place": "发生地点",
-    "people_involved": "涉及人数",
-    "amount": "涉及金额（元）",
-    "risk_level": "风险等级",
-    "difficulty": "难易程度",
-    "is_group": "群体性纠纷",
-    "organization": "承办组织",
-    "org_path": "承办组织",
-    "mediators": "承办调解员",
-    "experts": "邀请专家",
-    "lead_leader": "牵头领导",
-    "responsible_unit": "责任单位",
-    "responsible_person": "责任人",
-    "deadline": "办结时限",
-    "status": "办理状态",
-    "outcome": "调解结果",
-    "agreement_amount": "协议金额（元）",
-    "performance": "履行情况",
-    "satisfaction": "回访满意度",
-    "closed_on": "结案日期",
-    "warnings": "预警情况",
-    "parties": "当事人",
-}
+from portal.validators import PastDate, mask_id_number, mask_phone
 
 
 class CaseView(SecureModelView):
@@ -376,25 +139,25 @@ class CaseView(SecureModelView):
         "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.number
         ),
-        "summary": lambda v, c, m, n: _short(m.summary),
-        "party_names": lambda v, c, m, n: _short(m.party_names, 24),
+        "summary": lambda v, c, m, n: short(m.summary),
+        "party_names": lambda v, c, m, n: short(m.party_names, 24),
         "status": lambda v, c, m, n: status_badge(m),
         "organization": lambda v, c, m, n: m.organization.name,
     }
     column_formatters_export = {
         "org_path": lambda v, c, m, n: org_path_text(m.organization),
-        "applicants": lambda v, c, m, n: _parties(m, PartyRole.APPLICANT),
-        "respondents": lambda v, c, m, n: _parties(m, PartyRole.RESPONDENT),
-        "party_ids": lambda v, c, m, n: _party_ids(m),
-        "party_phones": lambda v, c, m, n: _party_phones(m),
+        "applicants": lambda v, c, m, n: parties(m, PartyRole.APPLICANT),
+        "respondents": lambda v, c, m, n: parties(m, PartyRole.RESPONDENT),
+        "party_ids": lambda v, c, m, n: party_ids(m),
+        "party_phones": lambda v, c, m, n: party_phones(m),
         "mediators": lambda v, c, m, n: "、".join(p.name for p in m.mediators),
         "dispute_type": lambda v, c, m, n: str(m.dispute_type),
-        "outcome": lambda v, c, m, n: _outcome(m),
+        "outcome": lambda v, c, m, n: outcome(m),
         "agreement_amount": lambda v, c, m, n: (
             str(m.agreement.amount) if m.agreement and m.agreement.amount else ""
         ),
-        "performance": lambda v, c, m, n: _performance(m),
-        "satisfaction": lambda v, c, m, n: _satisfaction(m),
+        "performance": lambda v, c, m, n: performance(m),
+        "satisfaction": lambda v, c, m, n: satisfaction(m),
         "warnings": lambda v, c, m, n: "；".join(assess(m, local_today(), rules()).reasons),
         "amount": lambda v, c, m, n: str(m.amount) if m.amount is not None else "",
     }
@@ -548,7 +311,7 @@ class CaseView(SecureModelView):
         case_id = get_mdict_item_or_list(request.args, "id")
         if case_id is not None:
             case = self.get_one(case_id)
-            if not cases.can_edit(case, current_user):
+            if not workflow.can_edit(case, current_user):
                 flash("已结案或已作废的案件不能修改" if not case.is_open else "您不能修改该案件", "error")
                 return redirect(self.get_url(".details_view", id=case.id))
         return super().edit_view()
@@ -560,11 +323,11 @@ class CaseView(SecureModelView):
 
     def case_page(self, case: Case) -> dict[str, Any]:
         """Return what the case page shows besides the case itself."""
-        steps = cases.available_steps(case, current_user) if self._holds(self.write_roles) else []
+        steps = workflow.available_steps(case, current_user) if self._holds(self.write_roles) else []
         return {
             "assessment": assess(case, local_today(), rules()),
             "steps": steps,
-            "can_edit": self._holds(self.write_roles) and cases.can_edit(case, current_user),
+            "can_edit": self._holds(self.write_roles) and workflow.can_edit(case, current_user),
             "mask_id": mask_id_number,
             "mask_phone": mask_phone,
             "local_time": local_time,
@@ -585,7 +348,7 @@ class CaseView(SecureModelView):
         back = self.get_url(".details_view", id=case.id)
         if not self._holds(self.write_roles):
             abort(403)
-        if reason := cases.refusal(case, current_user, step):
+        if reason := workflow.refusal(case, current_user, step):
             flash(reason, "error")
             return redirect(back)
         form = step_form(self, step, case)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Case, CaseEventKind, CaseStatus, DisputeType, Gender, ZeroReport
+from portal.models import Case, CaseEventKind, CaseStatus, DisputeType, ZeroReport
 from portal.services import cases
 from portal.services.deadlines import local_today
 from portal.validators import make_credit_code, make_id_number

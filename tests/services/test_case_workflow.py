@@ -23,8 +23,8 @@ from portal.models import (
     ReferralRoute,
     SessionResult,
 )
-from portal.services import DomainError, cases
-from portal.services.cases import STEPS
+from portal.services import DomainError, case_records, cases, workflow
+from portal.services.workflow import STEPS
 from tests.factories import new_case
 
 TODAY = date(2026, 3, 10)
@@ -52,10 +52,10 @@ def perform(kind: CaseEventKind, case: Case, actor, county) -> None:
         case K.START:
             cases.start(s, case, actor, today=t)
         case K.SESSION:
-            cases.record_session(s, case, actor, _session_record([mediator]), today=t)
+            case_records.record_session(s, case, actor, _session_record([mediator]), today=t)
         case K.SETTLE:
             agreement = Agreement(form=AgreementForm.WRITTEN, signed_on=t, terms="李四于3月底前疏通排水沟。")
-            cases.settle(s, case, actor, agreement, today=t)
+            case_records.settle(s, case, actor, agreement, today=t)
         case K.FAIL:
             cases.fail(s, case, actor, reason="双方分歧过大", today=t)
         case K.REFER:
@@ -70,7 +70,7 @@ def perform(kind: CaseEventKind, case: Case, actor, county) -> None:
                 performance=Performance.FULL,
                 satisfaction=5,
             )
-            cases.follow_up(s, case, actor, visit, today=t)
+            case_records.follow_up(s, case, actor, visit, today=t)
         case K.ARCHIVE:
             cases.archive(s, case, actor, today=t)
         case K.ESCALATE:
@@ -169,7 +169,7 @@ def test_read_only_roles_take_no_step(county, username):
     """Evaluators and clerks read the ledger but cannot move a case."""
     case = case_in(S.MEDIATING, county)
     user = county.users[username]
-    assert cases.available_steps(case, user) == []
+    assert workflow.available_steps(case, user) == []
     with pytest.raises(DomainError, match="角色"):
         cases.start(db.session, case, user, today=TODAY)
 
@@ -177,8 +177,8 @@ def test_read_only_roles_take_no_step(county, username):
 def test_entry_cannot_supervise_but_admin_can(county):
     """督办 belongs to administrators."""
     case = case_in(S.MEDIATING, county)
-    assert K.SUPERVISE not in cases.available_steps(case, county.users["entry_a"])
-    assert K.SUPERVISE in cases.available_steps(case, county.users["admin_a"])
+    assert K.SUPERVISE not in workflow.available_steps(case, county.users["entry_a"])
+    assert K.SUPERVISE in workflow.available_steps(case, county.users["admin_a"])
 
 
 def test_out_of_scope_user_is_refused(county):
@@ -186,7 +186,7 @@ def test_out_of_scope_user_is_refused(county):
     case = case_in(S.ASSIGNED, county)
     with pytest.raises(DomainError, match="管辖范围"):
         cases.start(db.session, case, county.users["entry_b"], today=TODAY)
-    assert cases.available_steps(case, county.users["entry_b"]) == []
+    assert workflow.available_steps(case, county.users["entry_b"]) == []
 
 
 def test_numbers_are_per_organisation_and_year(county):
@@ -288,7 +288,7 @@ def test_settle_needs_a_session_first(county):
     case = case_in(S.ASSIGNED, county)
     cases.start(db.session, case, county.users["admin"], today=TODAY)
     with pytest.raises(DomainError, match="调解记录"):
-        cases.settle(
+        case_records.settle(
             db.session,
             case,
             county.users["admin"],
@@ -328,8 +328,8 @@ def test_transfer_gives_the_case_to_another_subtree(county):
     case = case_in(S.ASSIGNED, county)
     perform(K.TRANSFER, case, county.users["entry_a"], county)
     assert case.organization == county.ll
-    assert K.ASSIGN in cases.available_steps(case, county.users["entry_b"])
-    assert cases.available_steps(case, county.users["entry_a"]) == []
+    assert K.ASSIGN in workflow.available_steps(case, county.users["entry_b"])
+    assert workflow.available_steps(case, county.users["entry_a"]) == []
 
 
 def test_resume_moves_the_deadline_by_the_days_suspended(county):

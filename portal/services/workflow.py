@@ -1,0 +1,146 @@
+"""The case workflow's rules (DESIGN §3): which steps exist, who may take them, from which statuses.
+
+`cases` (registration and status changes) and `case_records` (sessions, agreements, follow-ups)
+take steps through these guards; views ask them which buttons to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from portal.models.auth import Role, User
+from portal.models.case import (
+    MEDIATION_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+)
+from portal.models.people import Mediator, MediatorStatus
+from portal.services import DomainError
+from portal.services.scope import can_reach_org
+
+#: Roles that carry cases through mediation.
+WORKERS = frozenset({Role.ADMIN, Role.ENTRY})
+#: A dispute involving this many people or more is a group dispute (群体性纠纷).
+GROUP_SIZE = 5
+STALE_CASE = "该案件已被他人更新，请刷新页面查看最新情况后再办理（本次操作未保存）。"
+
+S = CaseStatus
+K = CaseEventKind
+
+
+@dataclass(frozen=True)
+class Step:
+    """Who may take a step, and from which statuses."""
+
+    from_statuses: frozenset[CaseStatus]
+    roles: frozenset[Role] = WORKERS
+
+
+#: The workflow. Every step a user can take on an existing case is listed here, and only here.
+STEPS: dict[CaseEventKind, Step] = {
+    K.ASSIGN: Step(frozenset({S.REGISTERED})),
+    K.START: Step(frozenset({S.ASSIGNED})),
+    K.SESSION: Step(frozenset({S.MEDIATING})),
+    K.SETTLE: Step(frozenset({S.MEDIATING})),
+    K.FAIL: Step(frozenset({S.MEDIATING})),
+    K.REFER: Step(frozenset({S.FAILED})),
+    K.FOLLOW_UP: Step(frozenset({S.SETTLED, S.FOLLOWED_UP, S.REFERRED})),
+    K.ARCHIVE: Step(frozenset({S.FOLLOWED_UP, S.REFERRED})),
+    K.ESCALATE: Step(MEDIATION_STATUSES | {S.SUSPENDED}),
+    K.TRANSFER: Step(MEDIATION_STATUSES | {S.SUSPENDED}),
+    K.SUPERVISE: Step(OPEN_STATUSES, frozenset({Role.ADMIN})),
+    K.SUSPEND: Step(MEDIATION_STATUSES),
+    K.RESUME: Step(frozenset({S.SUSPENDED})),
+    K.EXTEND: Step(MEDIATION_STATUSES),
+    K.VOID: Step(OPEN_STATUSES),
+}
+
+
+# --- guards ----------------------------------------------------------------------------------------
+
+
+def refusal(case: Case, actor: User, kind: CaseEventKind) -> str | None:
+    """Return why `actor` may not take step `kind` on `case` now, or None if they may."""
+    step = STEPS[kind]
+    if not actor.has_role(*step.roles):
+        return f"您的角色不能办理「{kind.label}」"
+    if not can_reach_org(actor, case.organization):
+        return "该案件不在您单位的管辖范围内，不能办理"
+    if case.status not in step.from_statuses:
+        return f"案件当前状态为「{case.status.label}」，不能办理「{kind.label}」"
+    return None
+
+
+def available_steps(case: Case, actor: User) -> list[CaseEventKind]:
+    """Return the steps the actor may take on the case now, in workflow order."""
+    return [kind for kind in STEPS if refusal(case, actor, kind) is None]
+
+
+def can_edit(case: Case, actor: User) -> bool:
+    """Return whether the actor may correct the case's registration details."""
+    return case.is_open and actor.has_role(*WORKERS) and can_reach_org(actor, case.organization)
+
+
+def check_step(case: Case, actor: User, kind: CaseEventKind, expected_version: int | None) -> None:
+    reason = refusal(case, actor, kind)
+    if reason:
+        raise DomainError(reason)
+    if expected_version is not None and expected_version != case.version:
+        raise DomainError(STALE_CASE)
+
+
+def required(value: Any, message: str, field: str | None = None) -> None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DomainError(message, field)
+
+
+def not_future(day: date | None, today: date, what: str, field: str) -> None:
+    if day is not None and day > today:
+        raise DomainError(f"{what}不能晚于今天", field)
+
+
+def record_event(
+    session: Session,
+    case: Case,
+    actor: User,
+    kind: CaseEventKind,
+    *,
+    to: CaseStatus | None = None,
+    note: str | None = None,
+    today: date,
+    **details: Any,
+) -> CaseEvent:
+    """Record a step, move the case to `to` and mark it as touched."""
+    event = CaseEvent(
+        case=case,
+        kind=kind,
+        from_status=case.status,
+        to_status=to or case.status,
+        actor=actor,
+        actor_name=actor.full_name,
+        organization_id=actor.organization_id,
+        note=(note or "").strip() or None,
+        details={k: v for k, v in details.items() if v not in (None, "")},
+    )
+    session.add(event)
+    if to is not None:
+        case.status = to
+    if kind != K.SUPERVISE:  # supervision is done to the handlers, not by them
+        case.last_activity_on = max(case.last_activity_on, today)
+    return event
+
+
+def check_mediators(actor: User, mediators: Sequence[Mediator]) -> None:
+    for person in mediators:
+        if person.status != MediatorStatus.ACTIVE:
+            raise DomainError(f"调解员{person.name}已离任，不能承办案件", "mediators")
+        if not can_reach_org(actor, person.organization):
+            raise DomainError(f"调解员{person.name}不在您单位的管辖范围内", "mediators")
