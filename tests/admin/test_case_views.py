@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Case, CaseEventKind, CaseStatus, DisputeType, ZeroReport
+from portal.models import AuditAction, AuditEvent, Case, CaseEventKind, CaseStatus, DisputeType, ZeroReport
 from portal.services import cases
 from portal.services.deadlines import local_today
 from portal.validators import make_credit_code, make_id_number
@@ -292,6 +292,8 @@ def test_export_is_masked_and_in_register_order(county, login_as, mj_case):
     ids = row[rows[0].index("当事人证件号码")]
     assert "********" in ids and mj_case.parties[0].id_number not in ids
     assert mj_case.parties[0].phone not in row[rows[0].index("当事人联系电话")]
+    exported = db.session.scalar(select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT))
+    assert exported.actor_name == "系统管理员" and exported.entity == "dispute_case"
 
 
 def test_void_through_the_page_keeps_the_case_listed(login_as, mj_case):
