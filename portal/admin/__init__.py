@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_admin import Admin, expose
 from flask_admin import babel as flask_admin_babel
 from flask_admin.theme import Bootstrap4Theme
@@ -20,6 +20,7 @@ from portal.admin.zero_reports import ZeroReportView
 from portal.extensions import db
 from portal.models import AuditEvent, Case, DisputeType, Expert, Mediator, Organization, User, ZeroReport
 from portal.services import stats
+from portal.services.deadlines import DeadlineRules, local_today
 
 LEDGER = "矛盾纠纷"
 REGISTERS = "组织与人员"
@@ -32,7 +33,15 @@ class DashboardView(PortalIndexView):
     @expose("/")
     def index(self):
         """Show the dashboard."""
-        return self.render("admin/dashboard.html", overview=stats.register_overview(db.session, current_user))
+        today = local_today()
+        DeadlineRules.from_config(current_app.config)
+        return self.render(
+            "admin/dashboard.html",
+            overview=stats.register_overview(db.session, current_user, today),
+            ledger=stats.ledger_overview(
+                db.session, current_user, today, DeadlineRules.from_config(current_app.config)
+            ),
+        )
 
 
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -361,3 +362,14 @@ def test_timeline_lists_every_step(county, login_as, mj_case):
     timeline = page[page.index('id="case-timeline"') :]
     assert timeline.index(CaseEventKind.REGISTER.label) < timeline.index("限期办结")
     assert "审计记录" in page
+
+
+def test_dashboard_counts_the_subtree_ledger(county, login_as, mj_case):
+    """The dashboard shows this year's intake and warnings of the user's own subtree only."""
+    new_case(db.session, county.users["admin"], county.ll, today=local_today(), risk_level="high")
+    page = login_as("entry_a").get("/admin/").text
+    overview = page[page.index('id="ledger-overview"') :]
+    assert f"{local_today().year}年受理纠纷" in overview
+    accepted, settled, open_cases, red = re.findall(r'portal-stat-value[^"]*">(\d+)<', overview)[:4]
+    # 柳林's high-risk case is outside 马集's subtree: neither counted nor red here.
+    assert (accepted, settled, open_cases, red) == ("1", "0", "1", "0")
