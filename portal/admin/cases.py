@@ -285,6 +285,12 @@ class CaseView(SecureModelView):
         del form["mediators"]
         return form
 
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        # The handling organisation changes only through 提级/移交, which leave a trace in the timeline.
+        del form["organization"]
+        return form
+
     def _limit_org_fields(self, form: Any) -> Any:
         form = super()._limit_org_fields(form)
         if "mediators" in form:

@@ -173,6 +173,19 @@ def test_stale_edit_is_refused(county, login_as, mj_case):
     assert mj_case.summary == "他人先行修改的内容"
 
 
+def test_edit_cannot_move_the_case_to_another_organisation(county, login_as, mj_case):
+    """Only 提级/移交 change the handling organisation; the edit form ignores it."""
+    client = login_as("admin")
+    data = registration(
+        county, organization=county.ll.id, summary="更正后的简要情况", lock_version=mj_case.version
+    )
+    data.update({"parties-0-id": mj_case.parties[0].id, "parties-1-id": mj_case.parties[1].id})
+    assert client.post(f"/admin/cases/edit/?id={mj_case.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert mj_case.summary == "更正后的简要情况"
+    assert mj_case.organization == county.mj
+
+
 def test_closed_case_cannot_be_edited(county, login_as, mj_case):
     """An archived case is read-only."""
     mj_case.status = S.CLOSED

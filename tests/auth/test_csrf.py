@@ -149,3 +149,24 @@ def test_logout_with_token_signs_out(signed_in):
     response = signed_in.post("/logout", data={"csrf_token": token})
     assert response.status_code == 302
     assert signed_in.get("/admin/").status_code == 302
+
+
+def test_case_step_needs_the_token(signed_in, csrf_county):
+    """A workflow step posted without the token is refused; with the page's token it goes through."""
+    from portal.models import CaseStatus
+    from portal.services.deadlines import local_today
+    from tests.factories import new_case
+
+    case = new_case(db.session, csrf_county.users["admin"], csrf_county.mj, today=local_today())
+    url = f"/admin/cases/act/suspend/?id={case.id}"
+    response = signed_in.post(url, data={"reason": "当事人外出", "lock_version": case.version})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert case.status == CaseStatus.REGISTERED
+    token = _token(signed_in.get(url).text)
+    response = signed_in.post(
+        url, data={"reason": "当事人外出", "lock_version": case.version, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert case.status == CaseStatus.SUSPENDED
