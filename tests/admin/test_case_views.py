@@ -179,7 +179,14 @@ def test_edit_cannot_move_the_case_to_another_organisation(county, login_as, mj_
     data = registration(
         county, organization=county.ll.id, summary="更正后的简要情况", lock_version=mj_case.version
     )
-    data.update({"parties-0-id": mj_case.parties[0].id, "parties-1-id": mj_case.parties[1].id})
+    # A browser posts every field: the second party, now an organisation, has an empty ID number.
+    data.update(
+        {
+            "parties-0-id": mj_case.parties[0].id,
+            "parties-1-id": mj_case.parties[1].id,
+            "parties-1-id_number": "",
+        }
+    )
     assert client.post(f"/admin/cases/edit/?id={mj_case.id}", data=data).status_code == 302
     db.session.expire_all()
     assert mj_case.summary == "更正后的简要情况"
