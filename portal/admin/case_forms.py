@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms import validators as v
 
-from portal.admin.base import PortalForm
+from portal.admin.base import BEIJING, PortalForm
 from portal.models.case import ReferralRoute
 from portal.models.records import AgreementForm, FollowUpMethod, Performance, RemainingRisk, SessionResult
 from portal.validators import PastDate
@@ -107,7 +107,7 @@ class SessionForm(StepForm):
         "调解时间",
         format="%Y-%m-%d %H:%M:%S",
         widget=DateTimePickerWidget(),
-        default=lambda: datetime.now().replace(second=0, microsecond=0),
+        default=lambda: datetime.now(BEIJING).replace(tzinfo=None, second=0, microsecond=0),
         validators=[_required("请填写调解时间")],
     )
     place = StringField("调解地点", validators=[_required("请填写调解地点"), v.Length(max=200)])

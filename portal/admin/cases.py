@@ -195,8 +195,8 @@ class CaseView(SecureModelView):
             ).all(),
         },
         "accepted_on": {
-            "validators": [validators.Optional(), PastDate()],
-            "description": "留空为今天",
+            "validators": [validators.InputRequired(message="请填写受理日期"), PastDate()],
+            "default": local_today,
         },
         "occurred_on": {"validators": [validators.Optional(), PastDate()]},
         "summary": {
@@ -306,10 +306,6 @@ class CaseView(SecureModelView):
             cases.prepare_registration(db.session, model, current_user, today=local_today(), rules=rules())
         else:
             cases.check_correction(model, current_user, today=local_today())
-
-    def after_model_change(self, form: Any, model: Case, is_created: bool) -> None:
-        if is_created:
-            flash(f"已受理登记，案件编号：{model.number}", "success")
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self) -> Any:

@@ -303,7 +303,7 @@ class CaseCounter(Base):
 
 def refresh_party_names(case: Case) -> None:
     """Copy the parties' names into the case's search column."""
-    names = " ".join(p.name for p in case.parties if p.name)
+    names = "、".join(p.name for p in case.parties if p.name)
     if case.party_names != names[:500]:
         case.party_names = names[:500]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from portal.models.case import (
 )
 from portal.models.records import Agreement, FollowUp, MediationSession, Performance
 from portal.services import DomainError
+from portal.services.deadlines import BEIJING
 from portal.services.scope import can_reach_org
 from portal.services.workflow import (
     WORKERS,
@@ -43,9 +44,12 @@ def record_session(
     required(record.held_at, "请填写调解时间", "held_at")
     required(record.place, "请填写调解地点", "place")
     required(record.content, "请填写调解过程及内容", "content")
-    if record.held_at.date() > today:
+    if record.held_at.tzinfo is None:  # a naive time is taken as UTC, as the database stores it
+        record.held_at = record.held_at.replace(tzinfo=UTC)
+    held_on = record.held_at.astimezone(BEIJING).date()  # dates are counted in Beijing
+    if held_on > today:
         raise DomainError("调解时间不能晚于今天", "held_at")
-    if record.held_at.date() < case.accepted_on:
+    if held_on < case.accepted_on:
         raise DomainError("调解时间不能早于受理日期", "held_at")
     check_mediators(actor, record.mediators)
     record.case = case
@@ -57,7 +61,7 @@ def record_session(
         K.SESSION,
         today=today,
         note=record.result.label if record.result else None,
-        held_at=record.held_at.strftime("%Y-%m-%d %H:%M"),
+        held_at=record.held_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
         place=record.place,
     )
     session.commit()
@@ -75,8 +79,6 @@ def settle(
 ) -> Agreement:
     """调解成功: record the agreement (written or oral)."""
     check_step(case, actor, K.SETTLE, expected_version)
-    if not case.sessions:
-        raise DomainError("请先填写调解记录，再登记调解结果")
     required(agreement.terms, "请填写协议内容", "terms")
     required(agreement.signed_on, "请填写协议日期", "signed_on")
     not_future(agreement.signed_on, today, "协议日期", "signed_on")

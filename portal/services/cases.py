@@ -193,8 +193,6 @@ def fail(
 ) -> Case:
     """调解不成: record why; the case must then be guided to litigation, arbitration or an agency."""
     check_step(case, actor, K.FAIL, expected_version)
-    if not case.sessions:
-        raise DomainError("请先填写调解记录，再登记调解结果")
     required(reason, "请填写调解不成的原因", "reason")
     case.failure_reason = reason.strip()
     record_event(session, case, actor, K.FAIL, to=S.FAILED, note=reason, today=today)

@@ -76,6 +76,8 @@ def refusal(case: Case, actor: User, kind: CaseEventKind) -> str | None:
         return "该案件不在您单位的管辖范围内，不能办理"
     if case.status not in step.from_statuses:
         return f"案件当前状态为「{case.status.label}」，不能办理「{kind.label}」"
+    if kind in (CaseEventKind.SETTLE, CaseEventKind.FAIL) and not case.sessions:
+        return "请先填写调解记录，再登记调解结果"
     return None
 
 

@@ -30,6 +30,7 @@ def registration(county, **overrides) -> dict:
         "organization": county.mj.id,
         "source": "application",
         "dispute_type": _type_id("02"),
+        "accepted_on": local_today().isoformat(),
         "summary": "欧阳明与邻居因院墙滴水发生争执，多次协商未果。",
         "claims": "要求对方改造屋檐排水",
         "people_involved": "2",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,10 +60,10 @@ def live_app(tmp_path_factory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app) -> Iterator[str]:
-    """Serve `live_app` over HTTP on a free local port; yield the base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve `app` over HTTP on a free local port in a thread; yield the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -71,6 +72,13 @@ def live_server(live_app) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    """Serve `live_app` over HTTP on a free local port; yield the base URL."""
+    with serving(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

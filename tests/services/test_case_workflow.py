@@ -238,7 +238,7 @@ def test_registration_sets_deadline_group_flag_and_first_event(county):
     assert case.status == S.REGISTERED
     assert [e.kind for e in case.events] == [K.REGISTER]
     assert case.events[0].details["number"] == case.number
-    assert case.party_names == "张三 李四"
+    assert case.party_names == "张三、李四"
 
 
 @pytest.mark.parametrize(
@@ -401,3 +401,21 @@ def test_void_keeps_the_case_its_number_and_its_reason(county):
     assert any(e.changes.get("status") == ["assigned", "voided"] for e in audit)
     with pytest.raises(DomainError, match="请填写作废原因"):
         cases.void(db.session, case_in(S.REGISTERED, county), county.users["admin"], reason="", today=TODAY)
+
+
+def test_session_dates_are_counted_in_beijing(county):
+    """07:00 in Beijing on the acceptance day is 23:00 UTC the day before: still allowed."""
+    case = case_in(S.MEDIATING, county)
+    case.accepted_on = TODAY
+    record = _session_record(list(case.mediators))
+    record.held_at = datetime(2026, 3, 9, 23, 0, tzinfo=UTC)  # 2026-03-10 07:00 Beijing
+    case_records.record_session(db.session, case, county.users["admin"], record, today=TODAY)
+    assert case.events[-1].details["held_at"] == "2026-03-10 07:00"
+
+
+def test_result_steps_wait_for_a_session_record(county):
+    """调解成功/调解不成 are offered only once a session is recorded."""
+    case = case_in(S.ASSIGNED, county)
+    cases.start(db.session, case, county.users["admin"], today=TODAY)
+    steps = workflow.available_steps(case, county.users["admin"])
+    assert K.SESSION in steps and K.SETTLE not in steps and K.FAIL not in steps
