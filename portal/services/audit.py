@@ -60,7 +60,7 @@ def acting_as(actor: Actor) -> Iterator[None]:
 def paused() -> Iterator[None]:
     """Write no automatic audit events for flushes inside the block (this thread/context only).
 
-    Only for loading demo data in bulk: `seed-demo` inserts some 80,000 case rows, and diffing each
+    Only for loading demo data in bulk: `seed-demo` inserts about 75,000 case rows, and diffing each
     of them would more than double the load time and bury the real trail under demo rows. The
     seeder records one summary event with `record` instead. Auditing is on unless this block is
     entered; nothing else may use it.

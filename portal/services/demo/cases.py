@@ -36,6 +36,7 @@ from portal.models.case import (
     PartyRole,
     ReferralRoute,
     RiskLevel,
+    refresh_party_names,
 )
 from portal.models.dictionary import DisputeType
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel
@@ -500,10 +501,10 @@ class _Seeder:
     """Shared lookups and generators for building the demo ledger."""
 
     def __init__(self, session: Session, faker: DemoFaker, orgs: Sequence[Organization], today: date) -> None:
-        self.session = session
         self.faker = faker
         self.rng = faker.rng
         self.today = today
+        # Steps on today itself may not be stamped later than the clock shows.
         self.now = min(datetime.now(UTC), datetime.combine(today, time(23, 59), BEIJING).astimezone(UTC))
         self.rules = DeadlineRules()
         self.orgs = list(orgs)
@@ -643,7 +644,8 @@ class _Seeder:
 
     def person(
         self, role: PartyRole, order: int, village: str | None, gender: str | None, ages: tuple[int, int]
-    ):
+    ) -> Party:
+        """Return a natural person living in `village` (or anywhere in the county), with a valid 身份证号."""
         faker, rng = self.faker, self.rng
         gender = gender or faker.gender()
         age = rng.randint(*ages)
@@ -663,6 +665,7 @@ class _Seeder:
         )
 
     def organisation(self, role: PartyRole, order: int, stem: str) -> Party:
+        """Return a company (or, in medical disputes, a hospital) of the kind the dispute involves."""
         rng = self.rng
         if stem == "医疗":
             township = rng.choice(sorted(self.villages_of))
@@ -783,7 +786,7 @@ class _Seeder:
             source=source,
             dispute_type_id=dispute_type.id,
             occurred_on=accepted - timedelta(days=rng.choice((0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 45, 60))),
-            place=self._place(stem, township, village),
+            place=self._place(stem, township, village, respondent),
             summary=summary,
             claims=claims,
             people_involved=people,
@@ -796,9 +799,9 @@ class _Seeder:
             deadline=self.rules.due_date(accepted, dispute_type.default_deadline_days),
             status=S.REGISTERED,
             last_activity_on=accepted,
-            party_names=" ".join(p.name for p in parties)[:500],
             parties=parties,
         )
+        refresh_party_names(case)  # as the model's flush hook would, in its own format
         info = _Info(stem, village, township, applicant, respondent, third, claims, amount, handling=org)
         history = _History(self, case)
         try:
@@ -834,10 +837,10 @@ class _Seeder:
                 break
         return top
 
-    def _place(self, stem: str, township: str | None, village: str | None) -> str | None:
+    def _place(self, stem: str, township: str | None, village: str | None, respondent: Party) -> str | None:
         rng = self.rng
         if stem == "医疗":
-            return rng.choice(HOSPITALS)
+            return respondent.name if respondent.kind == PartyKind.ORGANIZATION else rng.choice(HOSPITALS)
         if stem == "道路交通事故":
             return f"{township}{village}附近{rng.choice(('路口', '乡村道路', '省道路段'))}"
         if stem == "物业":

@@ -127,7 +127,7 @@ def _mediator(profile: dict[str, Any], org: Organization, types_by_stem: dict[st
 def seed_demo(
     session: Session, seed: int = 2026, scale: float = 1.0, today: date | None = None
 ) -> dict[str, int]:
-    """Build the demo county; `scale` < 1 thins the rosters for quick tests. Commits; returns counts."""
+    """Build the demo county and its ledger; `scale` < 1 thins both for tests. Commits; returns counts."""
     # Deadlines and dates are counted in Beijing time (services.deadlines), so the demo's "today" is too.
     faker = DemoFaker(seed, today=today or local_today())
     county = faker.county()

@@ -1,0 +1,311 @@
+"""The demo ledger (portal.services.demo.cases): seeded into a fresh database, it must look like real work."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import (
+    Agreement,
+    AuditEvent,
+    Case,
+    CaseCounter,
+    CaseEventKind,
+    CaseStatus,
+    FollowUp,
+    Organization,
+    OrgKind,
+    Party,
+    PartyKind,
+    User,
+    ZeroReport,
+)
+from portal.models.audit import AuditAction
+from portal.models.case import refresh_party_names
+from portal.services import audit
+from portal.services.deadlines import BEIJING, DeadlineRules, assess
+from portal.services.demo.cases import rmb_upper
+from portal.services.demo.seed import seed_demo
+from portal.services.numbering import format_case_number, next_seq
+from portal.services.workflow import STEPS
+from portal.services.zero_reports import missing_reports, month_period
+from portal.validators import credit_code_error, id_number_error, phone_error
+from tests.conftest import make_app
+
+TODAY = date(2026, 3, 1)
+SCALE = 0.1  # 500 cases; rosters this thin leave village committees to the township's mediators
+S = CaseStatus
+K = CaseEventKind
+
+
+def _local_day(value: datetime) -> date:
+    """Return the Beijing date of a stored time (SQLite hands back naive UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BEIJING).date()
+
+
+def _seed(path: Path, scale: float, seed: int = 11) -> Flask:
+    app = make_app(f"sqlite:///{path}")
+    with app.app_context():
+        upgrade()
+        with audit.acting_as(audit.Actor(None, "test")):
+            seed_demo(db.session, seed=seed, scale=scale, today=TODAY)
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[Flask]:
+    """A fresh database holding a thin demo county with its ledger, in an app context."""
+    app = _seed(tmp_path_factory.mktemp("ledger") / "demo.sqlite3", SCALE)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def cases(demo) -> list[Case]:
+    """Every demo case with its records loaded."""
+    query = select(Case).options(
+        selectinload(Case.events),
+        selectinload(Case.parties),
+        selectinload(Case.sessions),
+        selectinload(Case.follow_ups),
+        selectinload(Case.agreement),
+        selectinload(Case.mediators),
+    )
+    return list(db.session.scalars(query))
+
+
+def test_cases_scale_with_the_demo(cases):
+    assert len(cases) == round(5000 * SCALE)
+    accepted = [c.accepted_on for c in cases]
+    assert min(accepted) >= date(2024, 3, 3) and max(accepted) <= TODAY
+    recent = sum((TODAY - day).days < 365 for day in accepted)
+    assert recent > len(cases) / 2  # the last year is busier than the one before
+
+
+def test_numbers_are_gapless_per_organisation_and_year_and_match_the_counters(cases):
+    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
+    numbered: dict[tuple[int, int], list[Case]] = defaultdict(list)
+    for case in cases:
+        org = orgs[case.numbering_organization_id]
+        assert org.kind in (OrgKind.COMMITTEE, OrgKind.INDUSTRY_COMMITTEE)
+        assert case.year == case.accepted_on.year
+        assert case.number == format_case_number(case.year, org.code, case.seq)
+        numbered[(org.id, case.year)].append(case)
+    counters = {(c.organization_id, c.year): c.last_value for c in db.session.scalars(select(CaseCounter))}
+    assert counters.keys() == numbered.keys()
+    for key, group in numbered.items():
+        group.sort(key=lambda c: c.seq)
+        assert [c.seq for c in group] == list(range(1, len(group) + 1))
+        assert [c.accepted_on for c in group] == sorted(c.accepted_on for c in group)
+        assert counters[key] == len(group)
+
+
+def test_every_status_appears(cases):
+    statuses = {c.status for c in cases}
+    assert statuses == set(CaseStatus)
+
+
+def test_histories_follow_the_workflow(cases):
+    """Every case starts with its registration, and each later step was allowed from the status before it."""
+    for case in cases:
+        first, *rest = case.events
+        assert first.kind == K.REGISTER and first.details["number"] == case.number
+        assert _local_day(first.at) == case.accepted_on
+        status = S.REGISTERED
+        for event in rest:
+            assert event.from_status == status, (case.number, event.kind)
+            assert status in STEPS[event.kind].from_statuses, (case.number, event.kind)
+            assert event.actor_name
+            status = event.to_status
+        assert status == case.status, case.number
+        times = [e.at for e in case.events]
+        assert times == sorted(times) and _local_day(times[-1]) <= TODAY
+        touched = [_local_day(e.at) for e in case.events if e.kind != K.SUPERVISE]
+        assert case.last_activity_on == max(touched)
+        if case.status == S.CLOSED:
+            assert case.closed_on is not None and case.closed_on >= case.accepted_on
+
+
+def test_outcomes_have_their_records(cases):
+    rules = DeadlineRules()
+    for case in cases:
+        kinds = {e.kind for e in case.events}
+        if K.SETTLE in kinds:
+            agreement = case.agreement
+            assert agreement is not None and agreement.number == case.number
+            assert agreement.signed_on >= case.accepted_on and agreement.terms
+            if agreement.confirmation_number:
+                assert agreement.confirmation_court and agreement.confirmation_date >= agreement.signed_on
+        else:
+            assert case.agreement is None
+        if case.status in (S.SETTLED, S.FOLLOWED_UP):
+            assert case.agreement is not None
+        if case.status == S.CLOSED:
+            assert case.agreement is not None or case.referral_route is not None
+        if K.FAIL in kinds:
+            assert case.failure_reason
+        if K.REFER in kinds:
+            assert case.referral_route is not None and case.stability_plan
+        if case.status == S.VOIDED:
+            assert case.void_reason
+        if case.status == S.SUSPENDED:
+            assert case.suspended_on and case.suspended_from == S.MEDIATING
+        limit = rules.due_date(case.accepted_on) + timedelta(days=rules.max_extension_days)
+        for event in case.events:
+            if event.kind == K.EXTEND:
+                assert case.extension_reason and event.note
+                assert event.details["old_deadline"] < event.details["deadline"] <= limit.isoformat()
+        if K.START in kinds:
+            assert case.mediators, case.number
+        if case.status not in (S.REGISTERED, S.ASSIGNED, S.VOIDED) and K.START in kinds:
+            assert case.sessions or case.status == S.MEDIATING
+        for session in case.sessions:
+            assert case.accepted_on <= _local_day(session.held_at) <= TODAY
+            assert session.place and session.content and session.participants
+        if K.SETTLE in kinds or K.FAIL in kinds:
+            assert case.sessions
+
+
+def test_follow_ups_are_plausible(cases):
+    visits = [(case, visit) for case in cases for visit in case.follow_ups]
+    assert visits
+    for case, visit in visits:
+        assert 1 <= visit.satisfaction <= 5
+        assert visit.visited_on <= TODAY
+        if case.agreement is not None:
+            assert visit.visited_on >= case.agreement.signed_on
+        assert visit.person_visited in {p.name for p in case.parties}
+    average = db.session.scalar(select(func.avg(FollowUp.satisfaction)))
+    assert 4 <= average <= 5
+    performed = db.session.scalar(select(func.count()).where(Agreement.performed))
+    closed_with_agreement = sum(1 for c in cases if c.status == S.CLOSED and c.agreement is not None)
+    assert performed >= 0.8 * closed_with_agreement
+
+
+def test_parties_have_valid_identifiers(cases):
+    parties = [p for c in cases for p in c.parties]
+    assert all(2 <= len(c.parties) <= 3 for c in cases)
+    people = [p for p in parties if p.kind == PartyKind.PERSON]
+    firms = [p for p in parties if p.kind == PartyKind.ORGANIZATION]
+    assert people and firms
+    for person in people:
+        assert id_number_error(person.id_number, person.gender.value, TODAY) is None, person.id_number
+        assert person.credit_code is None and phone_error(person.phone) is None
+    for firm in firms:
+        assert credit_code_error(firm.credit_code) is None and firm.id_number is None
+        assert firm.legal_representative
+    for case in cases:
+        names = case.party_names
+        refresh_party_names(case)  # the search column holds exactly what the model would put there
+        assert case.party_names == names and case.parties[1].name in names
+        assert case.parties[0].name in case.summary
+        assert case.people_involved >= len(case.parties)
+        assert case.is_group == (case.people_involved >= 5)
+
+
+def test_escalations_transfers_and_warnings(cases):
+    moved = [c for c in cases if c.organization_id != c.numbering_organization_id]
+    kinds = {e.kind for c in moved for e in c.events}
+    assert K.ESCALATE in kinds and K.TRANSFER in kinds
+    for case in moved:
+        assert any(e.kind in (K.ESCALATE, K.TRANSFER) for e in case.events)
+    rules = DeadlineRules()
+    found = [assess(c, TODAY, rules) for c in cases]
+    reasons = " ".join(r for a in found for r in a.reasons)
+    assert any(a.red_card for a in found)
+    assert "已超期" in reasons and "未结案" in reasons and "督办" in reasons
+    assert any(c.supervision_deadline for c in cases) and any(c.extension_reason for c in cases)
+
+
+def test_zero_reports_cover_most_but_not_all_quiet_months(demo, cases):
+    reports = list(db.session.scalars(select(ZeroReport)))
+    assert reports
+    busy = {
+        (c.numbering_organization_id, c.accepted_on.replace(day=1)) for c in cases if c.status != S.VOIDED
+    }
+    for report in reports:
+        start, end = month_period(report.period_start)
+        assert (report.period_start, report.period_end) == (start, end) and end < TODAY
+        assert (report.organization_id, start) not in busy
+        assert end < report.reported_on <= TODAY
+    admin = db.session.scalars(select(User).filter_by(username="admin")).one()
+    missing = missing_reports(db.session, admin, date(2026, 1, 1))
+    assert missing
+
+
+def test_bulk_load_is_audited_once_and_auditing_resumes(demo):
+    """The cases are summarised in one audit event; auditing is back on after the load."""
+    per_row = db.session.scalar(
+        select(func.count()).where(AuditEvent.entity.in_(("party", "case_event", "agreement")))
+    )
+    assert per_row == 0
+    summary = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "dispute_case", AuditEvent.action == AuditAction.CREATE)
+    ).one()
+    assert "载入演示案件" in summary.summary
+    party = db.session.scalars(select(Party).limit(1)).one()
+    party.occupation = "个体经营" if party.occupation != "个体经营" else "务农"
+    db.session.flush()
+    assert db.session.scalar(
+        select(func.count()).where(AuditEvent.entity == "party", AuditEvent.entity_id == str(party.id))
+    )
+    db.session.rollback()
+
+
+def test_new_registrations_continue_the_numbering(demo):
+    """The counters are loaded, so the next number an organisation issues follows its last demo case."""
+    counter = db.session.scalars(
+        select(CaseCounter).where(CaseCounter.year == TODAY.year).order_by(CaseCounter.last_value.desc())
+    ).first()
+    org = db.session.get(Organization, counter.organization_id)
+    last = counter.last_value
+    assert next_seq(db.session, org, TODAY.year) == last + 1
+    db.session.rollback()
+
+
+def test_same_seed_gives_the_same_ledger(tmp_path):
+    """The ledger depends on the seed and today only."""
+
+    def ledger(path: Path, seed: int) -> list[tuple[str, str, str, str]]:
+        app = _seed(path, 0.02, seed)
+        with app.app_context():
+            rows = db.session.execute(
+                select(Case.number, Case.status, Case.summary, Case.party_names).order_by(Case.number)
+            ).all()
+            db.engine.dispose()
+        return [tuple(row) for row in rows]
+
+    first = ledger(tmp_path / "a.sqlite3", 3)
+    assert len(first) == 100
+    assert first == ledger(tmp_path / "b.sqlite3", 3)
+
+
+@pytest.mark.parametrize(
+    ("yuan", "text"),
+    [
+        (8650, "捌仟陆佰伍拾元整"),
+        (8605, "捌仟陆佰零伍元整"),
+        (35000, "叁万伍仟元整"),
+        (100500, "壹拾万零伍佰元整"),
+        (1000000, "壹佰万元整"),
+        (120034, "壹拾贰万零叁拾肆元整"),
+    ],
+)
+def test_rmb_upper(yuan, text):
+    assert rmb_upper(yuan) == text
