@@ -40,6 +40,9 @@ db-check: install ## Upgrade an empty database and check that models and migrati
 	$(FLASK) db upgrade
 	$(FLASK) db check
 
+.PHONY: bench
+bench: install-dev ## Run the benchmarks
+	$(BIN)/python bench/ledger.py
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -78,7 +78,7 @@ def _init_login(app: Flask) -> None:
 def _init_audit() -> None:
     from sqlalchemy.orm import Session
 
-    from portal.services import audit
+    from portal.services import audit, search
 
     def web_actor() -> audit.Actor | None:
         if not request or not current_user or not current_user.is_authenticated:
@@ -88,6 +88,7 @@ def _init_audit() -> None:
     audit.set_actor_provider(_in_request(web_actor))
     if not getattr(Session, "_portal_audited", False):
         audit.register(Session)
+        search.register(Session)
         Session._portal_audited = True  # type: ignore[attr-defined]
 
 

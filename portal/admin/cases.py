@@ -58,6 +58,7 @@ from portal.models.case import (
 from portal.models.dictionary import DisputeType
 from portal.models.people import Expert, Mediator, MediatorStatus
 from portal.services import DomainError, cases, workflow
+from portal.services import search as search_index
 from portal.services.deadlines import (
     assess,
     at_risk_clause,
@@ -65,6 +66,9 @@ from portal.services.deadlines import (
 )
 from portal.services.scope import org_in_scope, org_in_scope_or_above
 from portal.validators import PastDate, mask_id_number, mask_phone
+
+#: The columns the quick search looks in.
+SEARCHED = (Case.number, Case.party_names, Case.summary)
 
 
 class CaseView(SecureModelView):
@@ -241,17 +245,31 @@ class CaseView(SecureModelView):
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """Search the number, the parties' names and the summary, all columns of the case table.
 
-        The parties' names are kept in `Case.party_names`, so no join is needed; on SQLite `instr`
-        avoids LIKE's case folding, which Chinese text does not need.
+        The parties' names are kept in `Case.party_names`, so no join is needed. On SQLite the
+        search index (`services.search`) narrows the candidates first; each candidate is still
+        checked for the exact substring. Where a term matches many cases, the page query keeps
+        the plain check: walking the date index finds a page of them sooner than the id list.
         """
+        use_index = search_index.available(db.session.connection())
         for term in search.split():
-            clause = or_(
+            exact = or_(
                 *(self._contains(column, term) for column in (Case.number, Case.party_names, Case.summary))
             )
-            query = query.filter(clause)
+            match = search_index.phrase(term) if use_index else None
+            if match is None:
+                query = query.filter(exact)
+                if count_query is not None:
+                    count_query = count_query.filter(exact)
+                continue
+            indexed = and_(Case.id.in_(search_index.candidates(match)), exact)
+            dense = search_index.hits(db.session, match) > self.dense_search_hits
+            query = query.filter(exact if dense else indexed)
             if count_query is not None:
-                count_query = count_query.filter(clause)
+                count_query = count_query.filter(indexed)
         return query, count_query, joins, count_joins
+
+    #: Above this many index hits the page query scans in date order instead of using the id list.
+    dense_search_hits = 1000
 
     @staticmethod
     def _contains(column: Any, term: str) -> Any:
