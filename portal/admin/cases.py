@@ -10,7 +10,7 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import validators
@@ -66,9 +66,6 @@ from portal.services.deadlines import (
 )
 from portal.services.scope import org_in_scope, org_in_scope_or_above
 from portal.validators import PastDate, mask_id_number, mask_phone
-
-#: The columns the quick search looks in.
-SEARCHED = (Case.number, Case.party_names, Case.summary)
 
 
 class CaseView(SecureModelView):
@@ -243,39 +240,13 @@ class CaseView(SecureModelView):
         return query
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
-        """Search the number, the parties' names and the summary, all columns of the case table.
-
-        The parties' names are kept in `Case.party_names`, so no join is needed. On SQLite the
-        search index (`services.search`) narrows the candidates first; each candidate is still
-        checked for the exact substring. Where a term matches many cases, the page query keeps
-        the plain check: walking the date index finds a page of them sooner than the id list.
-        """
-        use_index = search_index.available(db.session.connection())
+        """Search the number, the parties' names and the summary (`services.search`), no join needed."""
         for term in search.split():
-            exact = or_(
-                *(self._contains(column, term) for column in (Case.number, Case.party_names, Case.summary))
-            )
-            match = search_index.phrase(term) if use_index else None
-            if match is None:
-                query = query.filter(exact)
-                if count_query is not None:
-                    count_query = count_query.filter(exact)
-                continue
-            indexed = and_(Case.id.in_(search_index.candidates(match)), exact)
-            dense = search_index.hits(db.session, match) > self.dense_search_hits
-            query = query.filter(exact if dense else indexed)
+            page_clause, count_clause = search_index.term_clauses(db.session, term)
+            query = query.filter(page_clause)
             if count_query is not None:
-                count_query = count_query.filter(indexed)
+                count_query = count_query.filter(count_clause)
         return query, count_query, joins, count_joins
-
-    #: Above this many index hits the page query scans in date order instead of using the id list.
-    dense_search_hits = 1000
-
-    @staticmethod
-    def _contains(column: Any, term: str) -> Any:
-        if db.session.get_bind().dialect.name == "sqlite":
-            return func.instr(column, term) > 0
-        return column.contains(term, autoescape=True)
 
     def scoped_mediators(self) -> list[Mediator]:
         """Return the active mediators of the user's subtree."""
