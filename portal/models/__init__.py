@@ -18,6 +18,7 @@ from portal.models.case import (
     RiskLevel,
 )
 from portal.models.dictionary import DisputeType
+from portal.models.formdef import FormDefinition, FormVersion
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStatus
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus, Training
 from portal.models.records import (
@@ -49,6 +50,8 @@ __all__ = [
     "Expert",
     "FollowUp",
     "FollowUpMethod",
+    "FormDefinition",
+    "FormVersion",
     "Gender",
     "Industry",
     "LabeledEnum",

@@ -35,6 +35,7 @@ from portal.models.people import Gender
 
 if TYPE_CHECKING:
     from portal.models.auth import User
+    from portal.models.formdef import FormVersion
     from portal.models.people import Expert, Mediator
     from portal.models.records import Agreement, FollowUp, MediationSession
 
@@ -203,6 +204,9 @@ class Case(TimestampMixin, VersionedMixin, Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     # The parties' names, kept in step with `parties` so that the ledger search reads one table.
     party_names: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Answers to the type's extra fields (自定义表单), and the frozen form version they were entered with.
+    form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_version.id"), index=True)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
     numbering_organization: Mapped[Organization] = relationship(foreign_keys=[numbering_organization_id])
@@ -211,6 +215,7 @@ class Case(TimestampMixin, VersionedMixin, Base):
     )
     registered_by: Mapped[User | None] = relationship()
     dispute_type: Mapped[DisputeType] = relationship()
+    form_version: Mapped[FormVersion | None] = relationship()
     parties: Mapped[list[Party]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Party.sort_order, Party.id"
     )
