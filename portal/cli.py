@@ -1,6 +1,8 @@
-"""Flask commands: seed-demo, create-user."""
+"""Flask commands: seed-demo, create-user, forms load/export."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -8,8 +10,9 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models.auth import Role
+from portal.models.formdef import FormDefinition
 from portal.models.org import Organization
-from portal.services import DomainError, accounts, audit
+from portal.services import DomainError, accounts, audit, formdefs
 
 SYSTEM_ACTOR = audit.Actor(None, "命令行")
 
@@ -66,3 +69,43 @@ def register_cli(app: Flask) -> None:
         click.echo(
             f"已创建用户 {user.username}（{'、'.join(r.label for r in user.roles)}），所属：{org.name}"
         )
+
+    forms = click.Group("forms", help="Load and export low-code form definitions (forms/*.yaml).")
+    app.cli.add_command(forms)
+
+    @forms.command("load")
+    @click.argument("path", type=click.Path(exists=True, path_type=Path))
+    def forms_load_command(path: Path) -> None:
+        """Load definition files (a file or a folder) and publish those that changed."""
+        try:
+            with audit.acting_as(SYSTEM_ACTOR):
+                results = formdefs.load_path(db.session, path, None)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        for definition, version in results:
+            state = f"发布第{version.number}版" if version else f"未变化（第{definition.latest.number}版）"
+            click.echo(f"{definition.key}: {definition.title} — {state}")
+
+    @forms.command("export")
+    @click.argument("key", required=False)
+    @click.option("--version", "number", type=int, help="A published version (default: the draft).")
+    @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+    @click.option("--out", type=click.Path(path_type=Path), help="A file, or a folder when exporting all.")
+    def forms_export_command(key: str | None, number: int | None, fmt: str, out: Path | None) -> None:
+        """Export one definition (by key) or, without KEY, all of them into --out."""
+        query = select(FormDefinition).order_by(FormDefinition.key)
+        definitions = db.session.scalars(query.where(FormDefinition.key == key) if key else query).all()
+        if not definitions:
+            raise click.ClickException(f"找不到表单 {key}" if key else "还没有表单")
+        for definition in definitions:
+            version = next((v for v in definition.versions if v.number == number), None) if number else None
+            if number and version is None:
+                raise click.ClickException(f"{definition.key} 没有第{number}版")
+            text = formdefs.dump(formdefs.to_file(definition, version), fmt)
+            if out is None:
+                click.echo(text)
+                continue
+            target = out / f"{definition.key}.{fmt}" if (not key or out.is_dir()) else out
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            click.echo(f"已导出 {target}")

@@ -13,12 +13,23 @@ from flask_login import current_user
 from portal.admin.base import PortalIndexView
 from portal.admin.cases import CaseView, CaseWarningView, MyCaseView
 from portal.admin.dictionary import DisputeTypeView
+from portal.admin.formdefs import FormDefinitionView
 from portal.admin.orgs import OrganizationView
 from portal.admin.people import ExpertView, MediatorView
 from portal.admin.users import AuditEventView, UserView
 from portal.admin.zero_reports import ZeroReportView
 from portal.extensions import db
-from portal.models import AuditEvent, Case, DisputeType, Expert, Mediator, Organization, User, ZeroReport
+from portal.models import (
+    AuditEvent,
+    Case,
+    DisputeType,
+    Expert,
+    FormDefinition,
+    Mediator,
+    Organization,
+    User,
+    ZeroReport,
+)
 from portal.services import stats
 from portal.services.deadlines import DeadlineRules, local_today
 
@@ -76,6 +87,9 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(MediatorView(Mediator, name="调解员名册", endpoint="mediators", category=REGISTERS))
     admin.add_view(ExpertView(Expert, name="特邀专家库", endpoint="experts", category=REGISTERS))
     admin.add_view(DisputeTypeView(DisputeType, name="纠纷类型", endpoint="dispute_types", category=SYSTEM))
+    admin.add_view(
+        FormDefinitionView(FormDefinition, name="自定义表单", endpoint="form_definitions", category=SYSTEM)
+    )
     admin.add_view(UserView(User, name="用户管理", endpoint="users", category=SYSTEM))
     admin.add_view(AuditEventView(AuditEvent, name="审计日志", endpoint="audit", category=SYSTEM))
     admin.init_app(app)

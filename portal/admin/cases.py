@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.helpers import get_mdict_item_or_list
@@ -23,6 +23,7 @@ from portal.admin.base import (
     local_time,
     org_path_text,
 )
+from portal.admin.case_answers import AnswerFilter, CaseAnswersMixin
 from portal.admin.case_columns import (
     LABELS,
     ColourFilter,
@@ -68,7 +69,7 @@ from portal.services.scope import org_in_scope, org_in_scope_or_above
 from portal.validators import PastDate, mask_id_number, mask_phone
 
 
-class CaseView(SecureModelView):
+class CaseView(CaseAnswersMixin, SecureModelView):
     """矛盾纠纷排查调处登记册."""
 
     write_roles = frozenset({Role.ADMIN, Role.ENTRY})
@@ -134,6 +135,7 @@ class CaseView(SecureModelView):
         enum_filter(Case.difficulty, "难易程度", Difficulty),
         filters.BooleanEqualFilter(Case.is_group, "群体性纠纷"),
         SupervisedFilter(),
+        AnswerFilter(),
     )
     column_formatters = {
         "colour": lambda v, c, m, n: colour_badge(m),
@@ -236,6 +238,7 @@ class CaseView(SecureModelView):
                 selectinload(Case.mediators),
                 selectinload(Case.follow_ups),
                 joinedload(Case.agreement),
+                joinedload(Case.form_version),
             )
         return query
 
@@ -291,10 +294,17 @@ class CaseView(SecureModelView):
     # --- registration and corrections -----------------------------------------------------------
 
     def on_model_change(self, form: Any, model: Case, is_created: bool) -> None:
+        self.apply_answers(model)
         if is_created:
             cases.prepare_registration(db.session, model, current_user, today=local_today(), rules=rules())
         else:
             cases.check_correction(model, current_user, today=local_today())
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str) -> Any:
+        """Export the filtered ledger; with one dispute type filtered, add a column per field of its form."""
+        g.case_export_columns = list(self._export_columns) + self.answer_export_columns()
+        return super().export(export_type)
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self) -> Any:

@@ -16,6 +16,7 @@ READERS = {
     "dispute_types": {"admin", "evaluator", "clerk", "entry"},
     "users": {"admin"},
     "audit": {"admin"},
+    "form_definitions": {"admin"},
 }
 # endpoint -> roles that may open the create form
 CREATORS = {
@@ -29,6 +30,7 @@ CREATORS = {
     "dispute_types": {"admin"},
     "users": {"admin"},
     "audit": set(),
+    "form_definitions": {"admin"},
 }
 ROLE_USERS = {"admin": "admin", "evaluator": "evaluator", "clerk": "clerk", "entry": "entry_a"}
 

@@ -1,0 +1,156 @@
+"""The builder's WTForms: one field's properties, publishing, importing a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField, validators
+
+from portal.lowcode import builder, schema
+
+
+class FieldForm(FlaskForm):
+    """The properties of one field, as an administrator sets them (no JSON)."""
+
+    lock_version = HiddenField()
+    key = StringField(
+        "字段标识",
+        [
+            validators.Optional(),
+            validators.Regexp(r"^[a-z][a-z0-9_]{0,39}$", message="小写字母开头，只含小写字母、数字和下划线"),
+        ],
+        description="英文标识，保存后不能再改；导出、筛选和公式中用它指代本字段，如 injured_count",
+    )
+    label = StringField("标签", [validators.InputRequired("请填写标签"), validators.Length(max=100)])
+    type = SelectField("类型", choices=list(schema.TYPES.items()))
+    section = SelectField("所在分组", coerce=int, choices=[])
+    required_mode = RadioField(
+        "必填", choices=[("no", "否"), ("yes", "是"), ("expr", "满足条件时必填")], default="no"
+    )
+    required_expr = StringField("必填条件", [validators.Length(max=1000)])
+    options = TextAreaField(
+        "选项", description="每行一个选项；可写成“值=显示文字”，只写文字时值与文字相同", render_kw={"rows": 5}
+    )
+    choices = SelectField("或使用选项列表", choices=[])
+    min = StringField(
+        "最小值", description="数字字段为数值，文本为字数，日期写 YYYY-MM-DD，重复组和多选为个数"
+    )
+    max = StringField("最大值")
+    pattern = StringField(
+        "格式（正则表达式）", [validators.Length(max=200)], description="如事故认定书编号的格式"
+    )
+    relevant = StringField(
+        "显示条件", [validators.Length(max=1000)], description="满足条件时才显示本字段，如 ${injured} = true"
+    )
+    constraint = StringField(
+        "校验条件", [validators.Length(max=1000)], description="“.”代表本字段的值，如 . <= ${claim_amount}"
+    )
+    constraint_message = StringField("校验不通过时的提示", [validators.Length(max=200)])
+    calculate = StringField(
+        "计算公式",
+        [validators.Length(max=1000)],
+        description="填写后本字段自动计算，如 ${claim_amount} - ${advanced_amount}",
+    )
+    default = StringField("默认值", [validators.Length(max=200)])
+    help = TextAreaField("填写说明", [validators.Length(max=500)], render_kw={"rows": 2})
+
+    def load(self, field: dict[str, Any], section: int) -> None:
+        """Fill the form from a stored field."""
+        self.key.data = field.get("key")
+        self.label.data = field.get("label")
+        self.type.data = field.get("type")
+        self.section.data = section
+        required = field.get("required")
+        self.required_mode.data = (
+            "yes" if required is True else "expr" if isinstance(required, str) and required else "no"
+        )
+        self.required_expr.data = required if isinstance(required, str) else ""
+        self.options.data = builder.options_to_text(field.get("options"))
+        self.choices.data = field.get("choices") or ""
+        for name in (
+            "min",
+            "max",
+            "pattern",
+            "relevant",
+            "constraint",
+            "constraint_message",
+            "calculate",
+            "default",
+            "help",
+        ):
+            value = field.get(name)
+            getattr(self, name).data = "" if value is None else str(value)
+
+    def field(self, kind_of_bounds: str) -> dict[str, Any]:
+        """Return the field's properties as stored; empty settings are left out."""
+        data: dict[str, Any] = {
+            "key": self.key.data,
+            "label": self.label.data.strip(),
+            "type": self.type.data,
+        }
+        if self.required_mode.data == "yes":
+            data["required"] = True
+        elif self.required_mode.data == "expr" and self.required_expr.data.strip():
+            data["required"] = self.required_expr.data.strip()
+        if self.type.data in schema.SELECTS:
+            if self.options.data.strip():
+                data["options"] = builder.options_from_text(self.options.data)
+            elif self.choices.data:
+                data["choices"] = self.choices.data
+        for name in ("min", "max"):
+            text = getattr(self, name).data.strip()
+            if text:
+                data[name] = _bound(text, kind_of_bounds)
+        for name in ("pattern", "relevant", "constraint", "constraint_message", "calculate", "help"):
+            text = (getattr(self, name).data or "").strip()
+            if text:
+                data[name] = text
+        if (self.default.data or "").strip():
+            data["default"] = self.default.data.strip()
+        return data
+
+
+def _bound(text: str, kind: str) -> Any:
+    if kind in schema.DATES:
+        return text
+    try:
+        number = float(text)
+    except ValueError:
+        return text  # lint reports it with the field's name
+    return int(number) if number.is_integer() else number
+
+
+class PublishForm(FlaskForm):
+    """Publish the draft as the next version."""
+
+    lock_version = HiddenField()
+    note = TextAreaField(
+        "发布说明",
+        [validators.Length(max=500)],
+        render_kw={"rows": 2, "placeholder": "如：增加“保险公司”字段"},
+    )
+
+
+class SectionForm(FlaskForm):
+    """Add or rename a section."""
+
+    lock_version = HiddenField()
+    section = IntegerField(validators=[validators.Optional()])
+    title = StringField("分组标题", [validators.InputRequired("请填写分组标题"), validators.Length(max=50)])
+
+
+class UploadForm(FlaskForm):
+    """Import a definition file (YAML or JSON) exported from this or another portal."""
+
+    file = FileField(
+        "表单文件",
+        [
+            FileRequired("请选择文件"),
+            FileAllowed(["yaml", "yml", "json"], "只能导入 .yaml、.yml 或 .json 文件"),
+        ],
+    )
+    publish = RadioField(
+        "导入后", choices=[("draft", "只保存为草稿，检查后再发布"), ("publish", "立即发布")], default="draft"
+    )
