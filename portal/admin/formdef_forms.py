@@ -33,7 +33,7 @@ class FieldForm(FlaskForm):
     options = TextAreaField(
         "选项", description="每行一个选项；可写成“值=显示文字”，只写文字时值与文字相同", render_kw={"rows": 5}
     )
-    choices = SelectField("或使用选项列表", choices=[])
+    choices = SelectField("或使用选项列表", choices=[], validate_choice=False)
     min = StringField(
         "最小值", description="数字字段为数值，文本为字数，日期写 YYYY-MM-DD，重复组和多选为个数"
     )
@@ -92,15 +92,15 @@ class FieldForm(FlaskForm):
         }
         if self.required_mode.data == "yes":
             data["required"] = True
-        elif self.required_mode.data == "expr" and self.required_expr.data.strip():
+        elif self.required_mode.data == "expr" and (self.required_expr.data or "").strip():
             data["required"] = self.required_expr.data.strip()
         if self.type.data in schema.SELECTS:
-            if self.options.data.strip():
+            if (self.options.data or "").strip():
                 data["options"] = builder.options_from_text(self.options.data)
             elif self.choices.data:
                 data["choices"] = self.choices.data
         for name in ("min", "max"):
-            text = getattr(self, name).data.strip()
+            text = (getattr(self, name).data or "").strip()
             if text:
                 data[name] = _bound(text, kind_of_bounds)
         for name in ("pattern", "relevant", "constraint", "constraint_message", "calculate", "help"):

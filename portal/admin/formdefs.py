@@ -25,6 +25,8 @@ class FormDefinitionView(SecureModelView):
 
     read_roles = frozenset({Role.ADMIN})
     write_roles = frozenset({Role.ADMIN})
+    # One catalogue for the whole county, like the dispute types it belongs to.
+    scope_column = None
     can_delete = False
     can_export = False
     details_template = "admin/forms/builder.html"
