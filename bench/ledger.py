@@ -55,7 +55,7 @@ from portal.models.case import Case, CaseCounter, Party  # noqa: E402
 from portal.models.dictionary import DisputeType  # noqa: E402
 from portal.models.org import Organization, OrgKind, OrgLevel  # noqa: E402
 from portal.models.people import Gender, Mediator  # noqa: E402
-from portal.services import audit, search  # noqa: E402
+from portal.services import audit, formdefs, search  # noqa: E402
 from portal.services.deadlines import local_today  # noqa: E402
 from portal.services.demo import data  # noqa: E402
 from portal.services.demo.fake import CASE_TEMPLATES, DemoFaker, format_money  # noqa: E402
@@ -231,6 +231,8 @@ CASE_COLUMNS = (
     "closed_on",
     "void_reason",
     "party_names",
+    "form_version_id",
+    "answers",
     "created_at",
     "updated_at",
     "version",
@@ -258,6 +260,37 @@ def _insert_sql(table: Any, columns: tuple[str, ...]) -> str:
     return str(compiled)
 
 
+# The extra fields of 道路交通事故纠纷 the answer filter scenario reads (a cut of forms/ traffic form).
+TRAFFIC_FORM = {
+    "key": "bench_traffic",
+    "title": "道路交通事故",
+    "dispute_type": "13",
+    "sections": [
+        {
+            "title": "事故情况",
+            "fields": [
+                {"key": "injured", "label": "是否有人受伤", "type": "boolean", "required": True},
+                {
+                    "key": "injured_count",
+                    "label": "受伤人数",
+                    "type": "integer",
+                    "min": 1,
+                    "relevant": "${injured} = true",
+                },
+            ],
+        }
+    ],
+}
+ANSWER_CONDITION = "injured_count >= 3"
+
+
+def _traffic_form(session: Any) -> tuple[int, int]:
+    """Publish the bench's traffic form; return (dispute type id, version id)."""
+    definition, version = formdefs.import_file(session, TRAFFIC_FORM, None, publish_it=True)
+    assert version is not None and definition.dispute_type_id is not None
+    return definition.dispute_type_id, version.id
+
+
 def build_ledger(app: Flask, n_cases: int, seed: int) -> dict[str, Any]:
     """Migrate the database and load N cases with ~2.3N parties; return timings and counts.
 
@@ -276,6 +309,7 @@ def build_ledger(app: Flask, n_cases: int, seed: int) -> dict[str, Any]:
             for t in db.session.scalars(select(DisputeType).order_by(DisputeType.sort_order))
         ]
         org_rows = [(o.id, o.code, o.level) for o in orgs]
+        traffic_id, traffic_version = _traffic_form(db.session)
         db.session.remove()
         migrated = time.perf_counter()
 
@@ -385,6 +419,15 @@ def build_ledger(app: Flask, n_cases: int, seed: int) -> dict[str, Any]:
                 people = n_parties if rand() < 0.9 else randint(5, 40)
                 registered = status == "registered"
                 unsettled = status in ("failed", "referred")
+                answers = version_id = None
+                if type_id == traffic_id:
+                    injured = rand() < 0.4
+                    answer = (
+                        {"injured": injured, "injured_count": randint(1, 6)}
+                        if injured
+                        else {"injured": False}
+                    )
+                    answers, version_id = json.dumps(answer), traffic_version
                 case_rows.append(
                     (
                         case_id,
@@ -416,6 +459,8 @@ def build_ledger(app: Flask, n_cases: int, seed: int) -> dict[str, Any]:
                         day_text[done_age] if status in CLOSED_STATUSES else None,
                         "重复登记" if status == "voided" else None,
                         " ".join(names)[:500],
+                        version_id,
+                        answers,
                         created,
                         stamp_text[done_age],
                         1,
@@ -485,6 +530,8 @@ class Facts:
     town_search_count: int
     baseline_search_rows: int = 0
     baseline_rare_rows: int = 0
+    answer_count: int = 0
+    answer_first: str | None = None
 
 
 def read_facts(path: Path) -> Facts:
@@ -542,6 +589,13 @@ def read_facts(path: Path) -> Facts:
             (f"%{term}%",) * 3,
         ).fetchone()[0]
 
+    answered = (
+        "dispute_type_id = (SELECT id FROM dispute_type WHERE code = '13') "
+        "AND json_type(answers, '$.injured_count') = 'integer' "
+        "AND json_extract(answers, '$.injured_count') >= 3"
+    )
+    answer_count = one(f"SELECT count(*) FROM dispute_case WHERE {answered}").fetchone()[0]  # noqa: S608
+    answer_first = first_of(f"SELECT number FROM dispute_case WHERE {answered} {order}")  # noqa: S608
     baseline_rows = joined_rows(SEARCH_TERM)
     baseline_rare_rows = joined_rows(rare_name) if rare_name else 0
     conn.close()
@@ -560,6 +614,8 @@ def read_facts(path: Path) -> Facts:
         town_search_count,
         baseline_rows,
         baseline_rare_rows,
+        answer_count,
+        answer_first,
     )
 
 
@@ -616,6 +672,17 @@ def filter_args(view: Any, wanted: dict[str, str]) -> dict[str, str]:
                 break
         else:
             raise LookupError(f"{type(view).__name__} has no equality filter {name!r}")
+    return args
+
+
+def answer_args(view: Any, condition: str) -> dict[str, str]:
+    """Return the filter arguments for 纠纷类型 = 道路交通事故纠纷 and an 附加信息条件."""
+    with view.admin.app.app_context():
+        traffic = db.session.scalar(select(DisputeType.id).where(DisputeType.code == "13"))
+    args = {}
+    for pos, label in enumerate(("纠纷类型", "附加信息条件")):
+        index, flt = next((i, f) for i, f in enumerate(view._filters) if str(f.name) == label)
+        args[f"flt{pos}_{view.get_filter_arg(index, flt)}"] = str(traffic) if pos == 0 else condition
     return args
 
 
@@ -874,6 +941,14 @@ def run(args: argparse.Namespace, db_path: Path, facts: Facts) -> dict[str, Resu
         f"/admin/cases/?{search}",
         expect(facts.town_search_count, None, min(20, facts.town_search_count)),
     )
+    answer_filter = {**filter_args(ours, {}), **answer_args(ours, ANSWER_CONDITION)}
+    go(
+        "answer",
+        f"portal filter 交通事故 {ANSWER_CONDITION}",
+        client,
+        f"/admin/cases/?{urlencode(answer_filter)}",
+        expect(facts.answer_count, facts.answer_first, min(20, facts.answer_count)),
+    )
     if baseline is not None:
         bflt = urlencode(filter_args(baseline, {"status": "mediating", "risk_level": "high"}))
         go("b_list", "stock list", client, "/admin/baseline_cases/", expect(facts.cases, None, page))
@@ -960,6 +1035,7 @@ def report(
     }
     extra = {
         "rare_search_p50_ms": "rare",
+        "answer_filter_p50_ms": "answer",
         "scoped_list_p50_ms": "town_list",
         "scoped_search_p50_ms": "town_search",
         "baseline_list_p50_ms": "b_list",
