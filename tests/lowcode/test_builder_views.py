@@ -33,10 +33,27 @@ def _field(client, draft, **data):
 def test_build_preview_and_publish_without_json(county, login_as, draft):
     """An administrator adds fields through forms, previews with a server check and publishes."""
     client = login_as("admin")
-    assert _field(client, draft, key="fee_owed", label="欠缴物业费", type="money", required_mode="yes").status_code == 302
+    assert (
+        _field(
+            client, draft, key="fee_owed", label="欠缴物业费", type="money", required_mode="yes"
+        ).status_code
+        == 302
+    )
     db.session.refresh(draft)
-    assert _field(client, draft, key="months", label="欠缴月数", type="integer", min="1",
-                  relevant="${fee_owed} > 0", constraint=". <= 120", constraint_message="月数不超过120").status_code == 302
+    assert (
+        _field(
+            client,
+            draft,
+            key="months",
+            label="欠缴月数",
+            type="integer",
+            min="1",
+            relevant="${fee_owed} > 0",
+            constraint=". <= 120",
+            constraint_message="月数不超过120",
+        ).status_code
+        == 302
+    )
     db.session.refresh(draft)
     response = _field(client, draft, key="bad", label="坏条件", relevant="${fee_owed} >")
     assert "字段未保存" in response.text and "显示条件无法解析" in response.text
@@ -46,11 +63,18 @@ def test_build_preview_and_publish_without_json(county, login_as, draft):
 
     page = client.get(f"/admin/form_definitions/details/?id={draft.id}").text
     assert "欠缴物业费" in page and "发布为第1版" in page
-    preview = client.post(f"/admin/form_definitions/preview/?id={draft.id}",
-                          data={"answers.fee_owed": "300", "answers.months": "200"}).text
+    preview = client.post(
+        f"/admin/form_definitions/preview/?id={draft.id}",
+        data={"answers.fee_owed": "300", "answers.months": "200"},
+    ).text
     assert "月数不超过120" in preview
-    assert client.post(f"/admin/form_definitions/publish/?id={draft.id}",
-                       data={"lock_version": draft.version, "note": "首版"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/form_definitions/publish/?id={draft.id}",
+            data={"lock_version": draft.version, "note": "首版"},
+        ).status_code
+        == 302
+    )
     db.session.refresh(draft)
     assert draft.latest.number == 1 and not draft.draft_dirty
 
@@ -61,14 +85,23 @@ def test_move_and_remove(county, login_as, draft):
     body = builder.add_field(body, {"key": "b", "label": "乙", "type": "text"})
     formdefs.save_draft(db.session, draft, body, None)
     client = login_as("admin")
-    client.post(f"/admin/form_definitions/op/?id={draft.id}", data={"op": "down", "key": "a", "lock_version": draft.version})
+    client.post(
+        f"/admin/form_definitions/op/?id={draft.id}",
+        data={"op": "down", "key": "a", "lock_version": draft.version},
+    )
     db.session.refresh(draft)
     assert [f["key"] for f in draft.draft["sections"][0]["fields"]] == ["b", "a"]
-    client.post(f"/admin/form_definitions/op/?id={draft.id}", data={"op": "remove", "key": "b", "lock_version": draft.version})
+    client.post(
+        f"/admin/form_definitions/op/?id={draft.id}",
+        data={"op": "remove", "key": "b", "lock_version": draft.version},
+    )
     db.session.refresh(draft)
     assert [f["key"] for f in draft.draft["sections"][0]["fields"]] == ["a"]
-    stale = client.post(f"/admin/form_definitions/op/?id={draft.id}", data={"op": "up", "key": "a", "lock_version": 1},
-                        follow_redirects=True)
+    stale = client.post(
+        f"/admin/form_definitions/op/?id={draft.id}",
+        data={"op": "up", "key": "a", "lock_version": 1},
+        follow_redirects=True,
+    )
     assert "已被他人修改" in stale.text
 
 
@@ -78,8 +111,11 @@ def test_labels_are_text_everywhere(county, login_as, draft):
     formdefs.save_draft(db.session, draft, body, None)
     formdefs.publish(db.session, draft, None)
     client = login_as("admin")
-    for path in (f"/admin/form_definitions/details/?id={draft.id}", f"/admin/form_definitions/preview/?id={draft.id}",
-                 f"/admin/cases/answers/?dispute_type={draft.dispute_type_id}"):
+    for path in (
+        f"/admin/form_definitions/details/?id={draft.id}",
+        f"/admin/form_definitions/preview/?id={draft.id}",
+        f"/admin/cases/answers/?dispute_type={draft.dispute_type_id}",
+    ):
         text = client.get(path).text
         assert XSS not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text, path
     from tests.admin.test_case_views import registration
@@ -100,14 +136,27 @@ def test_upload_and_download(county, login_as, draft):
     text = client.get(f"/admin/form_definitions/download/?id={draft.id}").data.decode()
     assert "key: property_test" in text and "label: 甲" in text
     text = text.replace("property_test", "property_copy").replace("dispute_type: '14'", "dispute_type: null")
-    response = client.post("/admin/form_definitions/upload/", data={
-        "file": (io.BytesIO(text.encode()), "copy.yaml"), "publish": "publish"}, content_type="multipart/form-data")
+    response = client.post(
+        "/admin/form_definitions/upload/",
+        data={"file": (io.BytesIO(text.encode()), "copy.yaml"), "publish": "publish"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     copy = db.session.scalar(select(FormDefinition).where(FormDefinition.key == "property_copy"))
     assert copy.latest.number == 1
-    bad = client.post("/admin/form_definitions/upload/", data={
-        "file": (io.BytesIO(b"key: k\ntitle: t\nsections: [{title: s, fields: [{key: A, label: x, type: nope}]}]"), "b.yaml"),
-        "publish": "draft"}, content_type="multipart/form-data")
+    bad = client.post(
+        "/admin/form_definitions/upload/",
+        data={
+            "file": (
+                io.BytesIO(
+                    b"key: k\ntitle: t\nsections: [{title: s, fields: [{key: A, label: x, type: nope}]}]"
+                ),
+                "b.yaml",
+            ),
+            "publish": "draft",
+        },
+        content_type="multipart/form-data",
+    )
     assert "字段标识须以小写字母开头" in bad.text
 
 
@@ -117,4 +166,9 @@ def test_only_admins_reach_the_builder(county, login_as, draft, user):
     client = login_as(user)
     for path in (f"field/?id={draft.id}", f"preview/?id={draft.id}", f"download/?id={draft.id}", "upload/"):
         assert client.get(f"/admin/form_definitions/{path}").status_code == 403, path
-    assert client.post(f"/admin/form_definitions/op/?id={draft.id}", data={"op": "remove", "key": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/form_definitions/op/?id={draft.id}", data={"op": "remove", "key": "x"}
+        ).status_code
+        == 403
+    )

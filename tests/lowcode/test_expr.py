@@ -120,7 +120,9 @@ _leaf = st.one_of(
 
 
 def _compose(children):
-    binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "=", "!=", "<", ">=", "and", "or", "in"]), children)
+    binary = st.tuples(
+        children, st.sampled_from(["+", "-", "*", "/", "=", "!=", "<", ">=", "and", "or", "in"]), children
+    )
     return st.one_of(
         binary.map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
         children.map(lambda c: f"not {c}"),
@@ -130,7 +132,11 @@ def _compose(children):
 
 
 _values = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=5),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=5),
     st.lists(st.one_of(st.integers(), st.text(max_size=3)), max_size=3),
 )
 

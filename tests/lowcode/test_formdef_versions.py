@@ -67,8 +67,13 @@ def _v2_body() -> dict:
 
 
 def _answers(**extra) -> dict:
-    data = {"answers.report_no": "鲁公交认字〔2026〕第0012号", "answers.plate": "鲁P12345", "answers.injured": "1",
-            "answers.injured_count": "3", "answers.claim": "82000.50"}
+    data = {
+        "answers.report_no": "鲁公交认字〔2026〕第0012号",
+        "answers.plate": "鲁P12345",
+        "answers.injured": "1",
+        "answers.injured_count": "3",
+        "answers.claim": "82000.50",
+    }
     data.update(extra)
     return data
 
@@ -81,8 +86,13 @@ def test_registration_stores_answers_with_their_version(county, login_as, traffi
     assert response.status_code == 302, response.text
     case = db.session.scalar(select(Case).order_by(Case.id.desc()))
     assert case.form_version == traffic_form.latest
-    assert case.answers == {"report_no": "鲁公交认字〔2026〕第0012号", "plate": "鲁P12345", "injured": True,
-                            "injured_count": 3, "claim": 82000.5}
+    assert case.answers == {
+        "report_no": "鲁公交认字〔2026〕第0012号",
+        "plate": "鲁P12345",
+        "injured": True,
+        "injured_count": 3,
+        "claim": 82000.5,
+    }
 
 
 def test_registration_shows_chinese_errors_and_drops_hidden_values(county, login_as, traffic_form):
@@ -94,7 +104,9 @@ def test_registration_shows_chinese_errors_and_drops_hidden_values(county, login
     assert "请填写此项" in response.text and "附加信息有 1 处需要修改" in response.text
     assert "鲁P12345" in response.text  # nothing typed is lost
     hidden = registration(
-        county, dispute_type=_type(TRAFFIC).id, **_answers(**{"answers.injured": "0", "answers.injured_count": "9"})
+        county,
+        dispute_type=_type(TRAFFIC).id,
+        **_answers(**{"answers.injured": "0", "answers.injured_count": "9"}),
     )
     assert client.post("/admin/cases/new/", data=hidden).status_code == 302
     case = db.session.scalar(select(Case).order_by(Case.id.desc()))
@@ -104,9 +116,12 @@ def test_registration_shows_chinese_errors_and_drops_hidden_values(county, login
 def test_old_case_renders_edits_and_exports_with_its_own_version(county, login_as, traffic_form):
     """v2 renames a label, removes a field and adds a required one; the v1 case is untouched by all three."""
     client = login_as("entry_a")
-    assert client.post(
-        "/admin/cases/new/", data=registration(county, dispute_type=_type(TRAFFIC).id, **_answers())
-    ).status_code == 302
+    assert (
+        client.post(
+            "/admin/cases/new/", data=registration(county, dispute_type=_type(TRAFFIC).id, **_answers())
+        ).status_code
+        == 302
+    )
     old = db.session.scalar(select(Case).order_by(Case.id.desc()))
     formdefs.save_draft(db.session, traffic_form, _v2_body(), None)
     v2 = formdefs.publish(db.session, traffic_form, county.users["admin"], "第二版")
@@ -119,19 +134,29 @@ def test_old_case_renders_edits_and_exports_with_its_own_version(county, login_a
 
     form = client.get(f"/admin/cases/edit/?id={old.id}").text
     assert 'name="answers.plate"' in form and 'name="answers.insurer"' not in form
-    data = registration(county, dispute_type=_type(TRAFFIC).id, lock_version=old.version,
-                        **_answers(**{"answers.plate": "鲁P54321"}))
-    data.update({"parties-0-id": old.parties[0].id, "parties-1-id": old.parties[1].id, "parties-1-id_number": ""})
+    data = registration(
+        county,
+        dispute_type=_type(TRAFFIC).id,
+        lock_version=old.version,
+        **_answers(**{"answers.plate": "鲁P54321"}),
+    )
+    data.update(
+        {"parties-0-id": old.parties[0].id, "parties-1-id": old.parties[1].id, "parties-1-id_number": ""}
+    )
     assert client.post(f"/admin/cases/edit/?id={old.id}", data=data).status_code == 302
     db.session.expire_all()
     assert old.form_version.number == 1 and old.answers["plate"] == "鲁P54321"
 
     # A new case uses v2 and must answer the new required field.
-    response = client.post("/admin/cases/new/", data=registration(county, dispute_type=_type(TRAFFIC).id, **_answers()))
+    response = client.post(
+        "/admin/cases/new/", data=registration(county, dispute_type=_type(TRAFFIC).id, **_answers())
+    )
     assert response.status_code == 200 and "请填写此项" in response.text
 
     admin = login_as("admin")
-    sheet = load_workbook(io.BytesIO(admin.get(f"/admin/cases/export/xlsx/?flt0_0={_type(TRAFFIC).id}").data)).active
+    sheet = load_workbook(
+        io.BytesIO(admin.get(f"/admin/cases/export/xlsx/?flt0_0={_type(TRAFFIC).id}").data)
+    ).active
     header = [c.value for c in sheet[1]]
     assert "交通事故认定书编号" in header and "车牌号" in header and "保险公司" in header
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == old.number)
@@ -143,15 +168,23 @@ def test_answer_filter(county, login_as, traffic_form):
     """The ledger filters by an answer: 交通事故 cases with injured_count >= 3."""
     client = login_as("entry_a")
     for count in ("1", "3", "5"):
-        data = registration(county, dispute_type=_type(TRAFFIC).id, summary=f"受伤{count}人的事故",
-                            **_answers(**{"answers.injured_count": count}))
+        data = registration(
+            county,
+            dispute_type=_type(TRAFFIC).id,
+            summary=f"受伤{count}人的事故",
+            **_answers(**{"answers.injured_count": count}),
+        )
         assert client.post("/admin/cases/new/", data=data).status_code == 302
-    view = next(v for v in client.application.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "cases")
+    view = next(
+        v for v in client.application.extensions["admin"][0]._views if getattr(v, "endpoint", "") == "cases"
+    )
     index = next(i for i, f in enumerate(view._filters) if f.name == "附加信息条件")
     key = next(k for k, (i, _f) in view._filter_args.items() if i == index)
     page = client.get("/admin/cases/", query_string={f"flt0_{key}": "injured_count >= 3"}).text
     assert "受伤3人" in page and "受伤5人" in page and "受伤1人" not in page
-    page = client.get("/admin/cases/", query_string={f"flt0_{key}": "${report_no} = 'x' and plate = '鲁P12345'"}).text
+    page = client.get(
+        "/admin/cases/", query_string={f"flt0_{key}": "${report_no} = 'x' and plate = '鲁P12345'"}
+    ).text
     assert "受伤3人" not in page
     page = client.get("/admin/cases/", query_string={f"flt0_{key}": "__import__('os')"}).text
     assert "附加信息条件无效" in page
