@@ -39,7 +39,17 @@ def register_cli(app: Flask) -> None:
             summary = seed_demo(db.session, seed=seed, scale=scale)
         for key, value in summary.items():
             click.echo(f"{key}: {value}")
-        click.echo(f"演示账户 admin / evaluator / clerk / entry，密码：{DEMO_PASSWORD}")
+        click.echo(f"演示账户 admin / evaluator / evaluator2 / clerk / entry，密码：{DEMO_PASSWORD}")
+
+    @app.cli.command("load-assessment-templates")
+    def load_assessment_templates_command() -> None:
+        """Add the two shipped assessment templates (调解员, 调委会) where they are missing."""
+        from portal.services import standard_templates
+
+        with audit.acting_as(SYSTEM_ACTOR):
+            added = standard_templates.install(db.session)
+            db.session.commit()
+        click.echo(f"已载入考评方案 {len(added)} 个：{'、'.join(t.name for t in added) or '（均已存在）'}")
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -196,11 +196,15 @@ def test_demo_people_have_valid_ids_and_phones(demo):
 
 
 def test_demo_accounts(demo):
-    """The four demo accounts exist with their roles and the demo password; entry sits in a township."""
+    """The demo accounts exist with their roles and the demo password; entry sits in a township.
+
+    A second evaluator lets a demo round show two evaluators' scores.
+    """
     users = {u.username: u for u in db.session.scalars(select(User))}
     assert {name: u.roles for name, u in users.items()} == {
         "admin": {Role.ADMIN},
         "evaluator": {Role.EVALUATOR},
+        "evaluator2": {Role.EVALUATOR},
         "clerk": {Role.CLERK},
         "entry": {Role.ENTRY},
     }

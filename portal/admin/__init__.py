@@ -10,16 +10,26 @@ from flask_admin import babel as flask_admin_babel
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
+from portal.admin.assessment import AssessmentRoundView, AssessmentTemplateView
+from portal.admin.assessment_rewards import (
+    RecognitionCriteriaView,
+    RecognitionView,
+    SubsidyPolicyView,
+    SubsidyView,
+)
 from portal.admin.base import PortalIndexView
 from portal.admin.cases import CaseView, CaseWarningView, MyCaseView
 from portal.admin.dictionary import DisputeTypeView
 from portal.admin.formdefs import FormDefinitionView
 from portal.admin.orgs import OrganizationView
 from portal.admin.people import ExpertView, MediatorView
+from portal.admin.reviews import ReviewView, case_reviews
 from portal.admin.users import AuditEventView, UserView
 from portal.admin.zero_reports import ZeroReportView
 from portal.extensions import db
 from portal.models import (
+    AssessmentRound,
+    AssessmentTemplate,
     AuditEvent,
     Case,
     DisputeType,
@@ -27,15 +37,20 @@ from portal.models import (
     FormDefinition,
     Mediator,
     Organization,
+    Recognition,
+    RecognitionCriteria,
+    SubsidyPolicy,
     User,
     ZeroReport,
 )
+from portal.models.review import AccountabilityReview
 from portal.services import stats
 from portal.services.deadlines import DeadlineRules, local_today
 
 LEDGER = "矛盾纠纷"
 REGISTERS = "组织与人员"
 SYSTEM = "系统管理"
+ASSESSMENT = "考核评价"
 
 
 class DashboardView(PortalIndexView):
@@ -86,6 +101,31 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(MediatorView(Mediator, name="调解员名册", endpoint="mediators", category=REGISTERS))
     admin.add_view(ExpertView(Expert, name="特邀专家库", endpoint="experts", category=REGISTERS))
+    admin.add_view(
+        AssessmentRoundView(
+            AssessmentRound, name="考评批次", endpoint="assessment_rounds", category=ASSESSMENT
+        )
+    )
+    admin.add_view(
+        AssessmentTemplateView(
+            AssessmentTemplate, name="考评方案", endpoint="assessment_templates", category=ASSESSMENT
+        )
+    )
+    admin.add_view(SubsidyView(name="以案定补", endpoint="subsidies", category=ASSESSMENT))
+    admin.add_view(
+        SubsidyPolicyView(SubsidyPolicy, name="以案定补标准", endpoint="subsidy_policy", category=ASSESSMENT)
+    )
+    admin.add_view(
+        RecognitionView(Recognition, name="调解能手", endpoint="recognitions", category=ASSESSMENT)
+    )
+    admin.add_view(
+        RecognitionCriteriaView(
+            RecognitionCriteria, name="调解能手评选条件", endpoint="recognition_criteria", category=ASSESSMENT
+        )
+    )
+    admin.add_view(
+        ReviewView(AccountabilityReview, name="责任倒查", endpoint="reviews", category=ASSESSMENT)
+    )
     admin.add_view(DisputeTypeView(DisputeType, name="纠纷类型", endpoint="dispute_types", category=SYSTEM))
     admin.add_view(
         FormDefinitionView(FormDefinition, name="自定义表单", endpoint="form_definitions", category=SYSTEM)
@@ -93,4 +133,6 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(UserView(User, name="用户管理", endpoint="users", category=SYSTEM))
     admin.add_view(AuditEventView(AuditEvent, name="审计日志", endpoint="audit", category=SYSTEM))
     admin.init_app(app)
+    # The case page lists the reviews linking the case (templates/admin/reviews/_case_reviews.html).
+    app.add_template_global(case_reviews)
     return admin

@@ -52,6 +52,21 @@ class ReasonForm(StepForm):
     reason = TextAreaField("原因", validators=[_required("请填写原因"), v.Length(max=1000)])
 
 
+class PetitionForm(StepForm):
+    """登记越级上访."""
+
+    level = SelectField(
+        "上访层级",
+        choices=[("", "请选择"), ("county", "县级"), ("city", "市级"), ("province", "省级"), ("national", "国家级")],
+        validators=[_required("请选择上访层级")],
+    )
+    note = TextAreaField(
+        "上访情况",
+        validators=[_required("请写明上访时间、地点、人员和诉求"), v.Length(max=1000)],
+        description="写明上访时间、地点、人数、当事人和诉求",
+    )
+
+
 class AssignForm(StepForm):
     """分流交办."""
 

@@ -43,6 +43,7 @@ STEP_FORMS: dict[CaseEventKind, type[f.StepForm]] = {
     K.ESCALATE: f.MoveForm,
     K.TRANSFER: f.MoveForm,
     K.SUPERVISE: f.SuperviseForm,
+    K.PETITION: f.PetitionForm,
     K.SUSPEND: f.ReasonForm,
     K.RESUME: f.NoteForm,
     K.EXTEND: f.ExtendForm,
@@ -59,6 +60,7 @@ STEP_HINTS = {
     K.ESCALATE: "提级后案件由上级调解组织重新受理分流，本组织可能无法再查看该案件。",
     K.TRANSFER: "移交后案件由接收组织重新分流办理，本组织可能无法再查看该案件。",
     K.SUPERVISE: "督办期限届满仍未结案的，案件在台账中标红。",
+    K.PETITION: "登记后计入考评的“越级上访”指标，并可据此发起责任倒查。",
     K.SUSPEND: "中止期间不计入办结时限，恢复调解时自动顺延。",
     K.EXTEND: "延期一般应经双方当事人同意，延期理由将记入流转记录。",
     K.VOID: "作废仅用于错误登记的案件。作废后案件编号保留、不再计入统计，操作记入审计日志，不可撤销。",
@@ -213,6 +215,9 @@ def run_step(
             **common,
         ),
         K.VOID: lambda: cases.void(session, case, actor, reason=form.reason.data, **common),
+        K.PETITION: lambda: cases.record_petition(
+            session, case, actor, level=form.level.data, note=form.note.data, **common
+        ),
     }
     handlers[step]()
 

@@ -34,7 +34,7 @@ from portal.models.people import (
     MediatorStatus,
     Training,
 )
-from portal.services import people
+from portal.services import people, recognition
 from portal.services.scope import can_reach_org, org_in_scope_or_above
 from portal.validators import DateAfter, IdNumber, PastDate, Phone, birth_date_from_id
 
@@ -139,9 +139,10 @@ class MediatorView(SecureModelView):
         "left_on",
         "training_hours",
     )
-    column_details_list = column_export_list + ("trainings", "notes", "created_at", "updated_at")
+    column_details_list = column_export_list + ("trainings", "honours", "notes", "created_at", "updated_at")
     column_labels = {
         **PERSON_LABELS,
+        "honours": "荣誉（调解能手）",
         "position": "职务",
         "employment": "专兼职",
         "political_status": "政治面貌",
@@ -174,6 +175,9 @@ class MediatorView(SecureModelView):
         "training_hours": lambda v, c, m, n: hours_text(m.training_hours),
         "background_tags": lambda v, c, m, n: "、".join(m.background_tags or []),
         "specialties": lambda v, c, m, n: "、".join(t.name for t in m.specialties),
+        "honours": lambda v, c, m, n: "；".join(
+            f"{r.year}年度{r.title}（{r.serial}）" for r in recognition.honours_of(db.session, m.id)
+        ),
     }
     column_formatters_export = column_formatters
     column_formatters_detail = column_formatters

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal.lowcode import expr, schema
-from portal.lowcode.values import coerce, is_blank
+from portal.lowcode.values import NUMBER_LIMIT, coerce, is_blank
 
 PREFIX = "answers"
 MAX_ROWS = 100
@@ -133,6 +133,8 @@ def _calculated(form: _Form, key: str, values: dict[str, Any], today: str) -> An
     kind = form.fields[key]["type"]
     if result is None:
         return None
+    if isinstance(result, float) and abs(result) > NUMBER_LIMIT:
+        return None  # beyond what a number field holds: leave it empty rather than store it
     if kind == "integer":
         return (
             int(round(result)) if isinstance(result, int | float) and not isinstance(result, bool) else None

@@ -16,7 +16,8 @@ same rules, so the page shows and hides fields exactly as the server, which deci
 Evaluation rules (mirrored in JavaScript, and tested against it):
 - a missing or hidden field is null; arithmetic with null, division by zero and non-finite results are null;
 - `=`/`!=` compare numbers numerically and everything else by type and value;
-- `<`, `<=`, `>`, `>=` compare two numbers or two strings (ISO dates compare correctly), otherwise false;
+- `<`, `<=`, `>`, `>=` compare two numbers or two strings (ISO dates compare correctly, a date-time with a
+  date by its date), otherwise false;
 - `and`/`or`/`not` give booleans; null, false, 0, '' and empty lists are false;
 - `in` tests membership in a list literal or a multi-select value (a single value: equality).
 """
@@ -341,10 +342,20 @@ def _order(operator: str, left: Any, right: Any) -> bool:
         if a is None or b is None:
             return False
     elif isinstance(left, str) and isinstance(right, str):
-        a, b = left, right  # type: ignore[assignment]
+        a, b = _comparable(left, right)  # type: ignore[assignment]
     else:
         return False
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[operator]  # type: ignore[operator]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _comparable(left: str, right: str) -> tuple[str, str]:
+    """Compare a date with a date-time by their dates: "2026-11-24T08:00" is not after today()."""
+    if len(left) != len(right) and _ISO_DATE.match(left) and _ISO_DATE.match(right):
+        return left[:10], right[:10]
+    return left, right
 
 
 def _arithmetic(operator: str, left: Any, right: Any) -> float | None:

@@ -302,8 +302,8 @@ def _field_problems(field: Any, choices: dict, seen: dict[str, int], inside_repe
     required = field.get("required")
     if required is not None and not isinstance(required, bool | str):
         bad("必填须为“是”“否”或一个条件表达式")
-    if field.get("constraint_message") and not field.get("constraint"):
-        bad("设置了校验提示却没有校验条件")
+    if field.get("constraint_message") and not (field.get("constraint") or field.get("pattern")):
+        bad("设置了校验提示却没有校验条件或格式")
     for name in EXPRESSIONS:
         value = field.get(name)
         if value in (None, "") or isinstance(value, bool) and name == "required":

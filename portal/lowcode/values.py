@@ -71,11 +71,17 @@ def _text(raw: Any, field: dict[str, Any], _options: list) -> tuple[Any, str | N
 def _number(raw: Any, field: dict[str, Any], _options: list) -> tuple[Any, str | None]:
     if isinstance(raw, bool):
         raise ValueError
-    text = str(raw).strip().replace(",", "").replace("，", "")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
-        raise ValueError
-    number = Decimal(text)
-    if abs(number) >= NUMBER_LIMIT:
+    if isinstance(raw, int | float):
+        # A stored or computed number (possibly written as 1e-05): take it as it is.
+        number = Decimal(str(raw))
+        if not number.is_finite():
+            raise ValueError
+    else:
+        text = str(raw).strip().replace(",", "").replace("，", "")
+        if not re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
+            raise ValueError
+        number = Decimal(text)
+    if abs(number) > NUMBER_LIMIT:
         return None, "数值过大"
     kind = field["type"]
     if kind == "integer":

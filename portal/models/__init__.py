@@ -1,5 +1,14 @@
 """Models, one module per aggregate; importing this package registers them all with the metadata."""
 
+from portal.models.assessment import (
+    Assessment,
+    AssessmentCriterion,
+    AssessmentRound,
+    AssessmentTemplate,
+    CriterionResult,
+    ManualScore,
+    RoundEvent,
+)
 from portal.models.audit import AuditAction, AuditEvent
 from portal.models.auth import Role, User
 from portal.models.base import Base, LabeledEnum
@@ -21,6 +30,7 @@ from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormDefinition, FormVersion
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStatus
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus, Training
+from portal.models.recognition import Recognition, RecognitionCriteria, SubsidyPolicy
 from portal.models.records import (
     Agreement,
     AgreementForm,
@@ -32,10 +42,28 @@ from portal.models.records import (
     SessionResult,
     ZeroReport,
 )
+from portal.models.review import (
+    AccountabilityReview,
+    DocumentCounter,
+    IncidentKind,
+    Measure,
+    ResponsibilityCause,
+    ResponsibleKind,
+    ResponsibleParty,
+    ReviewCase,
+    ReviewEvent,
+    ReviewEventKind,
+    ReviewStatus,
+)
 
 __all__ = [
+    "AccountabilityReview",
     "Agreement",
     "AgreementForm",
+    "Assessment",
+    "AssessmentCriterion",
+    "AssessmentRound",
+    "AssessmentTemplate",
     "AuditAction",
     "AuditEvent",
     "Base",
@@ -45,16 +73,21 @@ __all__ = [
     "CaseEventKind",
     "CaseSource",
     "CaseStatus",
+    "CriterionResult",
     "Difficulty",
     "DisputeType",
+    "DocumentCounter",
     "Expert",
     "FollowUp",
     "FollowUpMethod",
     "FormDefinition",
     "FormVersion",
     "Gender",
+    "IncidentKind",
     "Industry",
     "LabeledEnum",
+    "ManualScore",
+    "Measure",
     "MediationSession",
     "Mediator",
     "MediatorStatus",
@@ -66,11 +99,22 @@ __all__ = [
     "PartyKind",
     "PartyRole",
     "Performance",
+    "Recognition",
+    "RecognitionCriteria",
     "ReferralRoute",
     "RemainingRisk",
+    "ResponsibilityCause",
+    "ResponsibleKind",
+    "ResponsibleParty",
+    "ReviewCase",
+    "ReviewEvent",
+    "ReviewEventKind",
+    "ReviewStatus",
     "RiskLevel",
     "Role",
+    "RoundEvent",
     "SessionResult",
+    "SubsidyPolicy",
     "Training",
     "User",
     "ZeroReport",

@@ -113,6 +113,9 @@ class CaseEventKind(LabeledEnum):
     RESUME = "resume", "恢复调解"
     EXTEND = "extend", "延期"
     VOID = "void", "作废"
+    # A party took the dispute past the handling organisation to a higher petition office (越级上访).
+    # Recorded as a marker on the case, it changes no status; assessments count it.
+    PETITION = "petition", "越级上访"
 
 
 class PartyRole(LabeledEnum):

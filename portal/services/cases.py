@@ -447,3 +447,26 @@ def organizations_above(case: Case, candidates: Iterable[Organization]) -> list[
     """Return the candidates that lie above the case's organisation (targets for 提级)."""
     above = set(case.organization.ancestor_ids[:-1])
     return [org for org in candidates if org.id in above]
+
+
+PETITION_LEVELS = {"county": "县级", "city": "市级", "province": "省级", "national": "国家级"}
+
+
+def record_petition(
+    session: Session,
+    case: Case,
+    actor: User,
+    *,
+    level: str,
+    note: str,
+    today: date,
+    expected_version: int | None = None,
+) -> Case:
+    """登记越级上访: a party took the dispute to a petition office above the handlers; commits."""
+    check_step(case, actor, K.PETITION, expected_version)
+    if level not in PETITION_LEVELS:
+        raise DomainError("请选择上访层级", "level")
+    required(note, "请写明上访时间、地点、人员和诉求", "note")
+    record_event(session, case, actor, K.PETITION, note=note, today=today, level=PETITION_LEVELS[level])
+    session.commit()
+    return case

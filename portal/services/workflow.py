@@ -61,6 +61,9 @@ STEPS: dict[CaseEventKind, Step] = {
     K.RESUME: Step(frozenset({S.SUSPENDED})),
     K.EXTEND: Step(MEDIATION_STATUSES),
     K.VOID: Step(OPEN_STATUSES),
+    # A party went over the handlers' heads (越级上访): recorded even after closing, since that is
+    # when it matters most; it feeds the assessment's 越级上访 criterion and 责任倒查.
+    K.PETITION: Step(frozenset(CaseStatus) - {S.VOIDED}),
 }
 
 
@@ -135,7 +138,7 @@ def record_event(
     session.add(event)
     if to is not None:
         case.status = to
-    if kind != K.SUPERVISE:  # supervision is done to the handlers, not by them
+    if kind not in (K.SUPERVISE, K.PETITION):  # done to the handlers or by the parties, not by the handlers
         case.last_activity_on = max(case.last_activity_on, today)
     return event
 

@@ -28,7 +28,11 @@
     if (isNumber(a) && isNumber(b)) {
       a = num(a); b = num(b);
       if (a === null || b === null) return false;
-    } else if (!(typeof a === "string" && typeof b === "string")) {
+    } else if (typeof a === "string" && typeof b === "string") {
+      // A date-time compares with a date by its date, as on the server.
+      var iso = /^\d{4}-\d{2}-\d{2}/;
+      if (a.length !== b.length && iso.test(a) && iso.test(b)) { a = a.slice(0, 10); b = b.slice(0, 10); }
+    } else {
       return false;
     }
     return op === "<" ? a < b : op === "<=" ? a <= b : op === ">" ? a > b : a >= b;

@@ -41,6 +41,9 @@ def run(text: str, today: str = "2026-11-24", current=None, **values):
         ("sum(${cost})", {"cost": [1, None, 2.5]}, 3.5),
         ("length(${s})", {"s": "𠮷野家"}, 3.0),  # code points, not UTF-16 units
         ("${d} <= today()", {"d": "2026-11-24"}, True),
+        ("${d} <= today()", {"d": "2026-11-24T08:00"}, True),  # a date-time compares by its date
+        ("${d} > today()", {"d": "2026-11-25T00:10"}, True),
+        ("${d} < '2026-11-24T09:00'", {"d": "2026-11-24T08:00"}, True),
         ("days(${a}, ${b})", {"a": "2026-01-01", "b": "2026-03-01"}, 59.0),
         ("days(${a}, ${b})", {"a": "bad", "b": "2026-03-01"}, None),
         ("min(${a}, 3) + max(1, 2)", {"a": 5}, 5.0),

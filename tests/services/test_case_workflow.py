@@ -73,6 +73,8 @@ def perform(kind: CaseEventKind, case: Case, actor, county) -> None:
             case_records.follow_up(s, case, actor, visit, today=t)
         case K.ARCHIVE:
             cases.archive(s, case, actor, today=t)
+        case K.PETITION:
+            cases.record_petition(s, case, actor, level="county", note="当事人到县信访局反映补偿问题", today=t)
         case K.ESCALATE:
             cases.escalate(s, case, actor, to_org=county.mj, reason="涉及多村，提请镇调委会调解", today=t)
         case K.TRANSFER:
@@ -419,3 +421,21 @@ def test_result_steps_wait_for_a_session_record(county):
     cases.start(db.session, case, county.users["admin"], today=TODAY)
     steps = workflow.available_steps(case, county.users["admin"])
     assert K.SESSION in steps and K.SETTLE not in steps and K.FAIL not in steps
+
+
+def test_petition_is_recorded_on_closed_cases_without_touching_them(county):
+    """越级上访 may be recorded after closing; it is not the handlers' activity and needs its facts."""
+    case = case_in(S.CLOSED, county)
+    touched = case.last_activity_on
+    actor = county.users["entry_a"]
+    with pytest.raises(DomainError, match="请写明上访时间"):
+        cases.record_petition(db.session, case, actor, level="city", note=" ", today=TODAY + timedelta(days=3))
+    cases.record_petition(
+        db.session, case, actor, level="city", note="5名当事人到市信访局反映", today=TODAY + timedelta(days=3)
+    )
+    assert case.status == S.CLOSED and case.last_activity_on == touched
+    assert case.events[-1].kind == K.PETITION and case.events[-1].details == {"level": "市级"}
+    voided = case_in(S.ASSIGNED, county)
+    cases.void(db.session, voided, actor, reason="重复登记", today=TODAY)
+    with pytest.raises(DomainError, match="不能办理「越级上访」"):
+        cases.record_petition(db.session, voided, actor, level="county", note="x", today=TODAY)

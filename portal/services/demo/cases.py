@@ -11,6 +11,7 @@ Only `faker.rng` is drawn from, so the same seed and `today` always give the sam
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ from portal.models.case import (
     refresh_party_names,
 )
 from portal.models.dictionary import DisputeType
+from portal.models.formdef import FormVersion
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus
 from portal.models.records import (
@@ -52,8 +54,10 @@ from portal.models.records import (
     SessionResult,
     ZeroReport,
 )
+from portal.services import formdefs
 from portal.services.deadlines import BEIJING, DeadlineRules, add_months
 from portal.services.demo import data
+from portal.services.demo.answers import fake_answers
 from portal.services.demo.fake import DemoFaker, format_money
 from portal.services.numbering import format_case_number
 from portal.services.workflow import GROUP_SIZE
@@ -1550,11 +1554,13 @@ def seed_cases(
     seeder = _Seeder(session, faker, orgs, today)
     if not seeder.committees:
         return 0
+    answer = _Answerer(session, faker.seed)
     cases: list[Case] = []
     batch: list[tuple[Case, list[dict[str, Any]]]] = []
     plans = seeder.plans(count)
     for index, plan in enumerate(plans, start=1):
         case, events = seeder.build(plan)
+        answer(case)
         cases.append(case)
         batch.append((case, events))
         if len(batch) >= BATCH or index == len(plans):
@@ -1574,3 +1580,22 @@ def seed_cases(
     )
     session.flush()
     return len(cases)
+
+
+class _Answerer:
+    """Fill each demo case's extra fields (自定义表单) with plausible answers of its type's version."""
+
+    def __init__(self, session: Session, seed: int) -> None:
+        self.session = session
+        # Its own random stream, so the rest of the demo ledger is the same with or without forms.
+        self.rng = random.Random(f"answers:{seed}")
+        self.versions: dict[int, FormVersion | None] = {}
+
+    def __call__(self, case: Case) -> None:
+        if case.dispute_type_id not in self.versions:
+            dispute_type = self.session.get(DisputeType, case.dispute_type_id)
+            self.versions[case.dispute_type_id] = formdefs.version_for_type(self.session, dispute_type)
+        version = self.versions[case.dispute_type_id]
+        if version is not None:
+            case.form_version_id = version.id
+            case.answers = fake_answers(version.body, self.rng, case.accepted_on)

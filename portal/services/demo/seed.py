@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -24,10 +25,15 @@ from portal.models.people import (
     Training,
     TrainingLevel,
 )
-from portal.services import audit
+from portal.services import audit, formdefs
 from portal.services.deadlines import local_today
+from portal.services.demo.assessment import seed_assessment
 from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
+from portal.services.demo.reviews import seed_reviews
+
+# The shipped catalogue of dispute-type forms, next to portal/ in the checkout.
+FORMS_DIR = Path(__file__).resolve().parents[3] / "forms"
 
 # Dispute cases in the full demo ledger (two years of a county); `scale` shrinks it.
 CASES = 5000
@@ -124,6 +130,13 @@ def _mediator(profile: dict[str, Any], org: Organization, types_by_stem: dict[st
     )
 
 
+def load_catalogue(session: Session, folder: Path = FORMS_DIR) -> int:
+    """Load and publish the shipped form definitions; commits. Returns how many there are."""
+    if not folder.is_dir():
+        return 0
+    return len(formdefs.load_path(session, folder, None))
+
+
 def seed_demo(
     session: Session, seed: int = 2026, scale: float = 1.0, today: date | None = None
 ) -> dict[str, int]:
@@ -187,6 +200,8 @@ def seed_demo(
         session.add(user)
     session.flush()  # the cases refer to the mediators, experts and the entry account by id
 
+    # The shipped dispute-type forms (forms/*.yaml), published, so the demo cases carry answers.
+    forms = load_catalogue(session)
     # Tens of thousands of case rows: audited as one summary event, not row by row (see audit.paused).
     with audit.paused():
         cases = seed_cases(session, faker, orgs, faker.today, count=max(20, round(CASES * scale)))
@@ -194,10 +209,18 @@ def seed_demo(
         session, AuditAction.CREATE, "dispute_case", None, f"载入演示案件 {cases} 件（批量载入，未逐条审计）"
     )
     session.commit()
+    # A few 责任倒查 reviews in every status, through the services (each audited and committed).
+    evaluator = session.scalar(select(User).where(User.username == "evaluator"))
+    reviews = seed_reviews(session, evaluator, faker.today)
+    # Last year's finalised assessment rounds and 调解能手, after the reviews whose findings they read.
+    assessed = seed_assessment(session, faker.today, DEMO_PASSWORD, seed)
     return {
+        **assessed,
         "organisations": len(orgs),
         "mediators": mediators,
         "experts": experts,
         "accounts": len(accounts),
         "cases": cases,
+        "forms": forms,
+        "reviews": reviews,
     }
