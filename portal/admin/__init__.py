@@ -123,9 +123,7 @@ def init_admin(app: Flask) -> Admin:
             RecognitionCriteria, name="调解能手评选条件", endpoint="recognition_criteria", category=ASSESSMENT
         )
     )
-    admin.add_view(
-        ReviewView(AccountabilityReview, name="责任倒查", endpoint="reviews", category=ASSESSMENT)
-    )
+    admin.add_view(ReviewView(AccountabilityReview, name="责任倒查", endpoint="reviews", category=ASSESSMENT))
     admin.add_view(DisputeTypeView(DisputeType, name="纠纷类型", endpoint="dispute_types", category=SYSTEM))
     admin.add_view(
         FormDefinitionView(FormDefinition, name="自定义表单", endpoint="form_definitions", category=SYSTEM)

@@ -57,7 +57,13 @@ class PetitionForm(StepForm):
 
     level = SelectField(
         "上访层级",
-        choices=[("", "请选择"), ("county", "县级"), ("city", "市级"), ("province", "省级"), ("national", "国家级")],
+        choices=[
+            ("", "请选择"),
+            ("county", "县级"),
+            ("city", "市级"),
+            ("province", "省级"),
+            ("national", "国家级"),
+        ],
         validators=[_required("请选择上访层级")],
     )
     note = TextAreaField(

@@ -36,13 +36,41 @@ ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "static" / "lowcode" / "engine.js"
 
 EXPRESSIONS = [
-    "${a} = 'yes'", "${n} >= 3", "${n} < 3", "not ${n} < 3", "${a} and ${b}", "${a} or ${b}",
-    "${n} + ${m} * 2", "(${n} + ${m}) / ${m}", "-${n} - -2", "${n} / 0", "${a} + 1",
-    "${a} in ('x', 'yes')", "${a} not in ('x', 'y')", "'b' in ${l}", "selected(${l}, 'c')",
-    "empty(${a})", "empty(${l})", "not empty(${b})", "count(${l})", "sum(${l})", "length(${s})",
-    "${d} <= today()", "days(${d}, today())", "min(${n}, 3) + max(${m}, 2)", "round(${m}, 1)",
-    "round(-2.5) + round(2.5)", "${b} = true", "${b} = 1", "${a} = null", "${n} = 3.0", "${s} > 'a'",
-    ". <= ${n}", "${l} = ${l}", "${d} <= '2026-11-01T08:00'", "${d} > '2026-11-01T08:00'",
+    "${a} = 'yes'",
+    "${n} >= 3",
+    "${n} < 3",
+    "not ${n} < 3",
+    "${a} and ${b}",
+    "${a} or ${b}",
+    "${n} + ${m} * 2",
+    "(${n} + ${m}) / ${m}",
+    "-${n} - -2",
+    "${n} / 0",
+    "${a} + 1",
+    "${a} in ('x', 'yes')",
+    "${a} not in ('x', 'y')",
+    "'b' in ${l}",
+    "selected(${l}, 'c')",
+    "empty(${a})",
+    "empty(${l})",
+    "not empty(${b})",
+    "count(${l})",
+    "sum(${l})",
+    "length(${s})",
+    "${d} <= today()",
+    "days(${d}, today())",
+    "min(${n}, 3) + max(${m}, 2)",
+    "round(${m}, 1)",
+    "round(-2.5) + round(2.5)",
+    "${b} = true",
+    "${b} = 1",
+    "${a} = null",
+    "${n} = 3.0",
+    "${s} > 'a'",
+    ". <= ${n}",
+    "${l} = ${l}",
+    "${d} <= '2026-11-01T08:00'",
+    "${d} > '2026-11-01T08:00'",
 ]
 DATA = [
     {"a": "yes", "b": True, "n": 3, "m": 1.25, "l": ["a", "b"], "s": "𠮷野家", "d": "2026-11-01"},
@@ -73,7 +101,9 @@ def test_engine_js_agrees_with_the_server(browser: Browser) -> None:
     page.close()
     for (text, tree, data), got in zip(cases, results, strict=True):
         want = expr.evaluate(tree, expr.Context(data, current=2, today="2026-11-24"))
-        assert _same(want, got), f"{text} over {json.dumps(data, ensure_ascii=False)}: python {want!r}, js {got!r}"
+        assert _same(want, got), (
+            f"{text} over {json.dumps(data, ensure_ascii=False)}: python {want!r}, js {got!r}"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +166,9 @@ def test_traffic_form_reveals_injury_fields_and_reports_missing_answers(forms_pa
     choose(page, "difficulty", "一般")
     page.locator("form.admin-form input[type=submit][value='保存']").click()
     expect(page.locator(".alert-danger, .alert-error").first).to_contain_text("附加信息")
-    expect(page.locator('.lowcode-field[data-key="injured_count"] .invalid-feedback')).to_have_text("请填写此项")
+    expect(page.locator('.lowcode-field[data-key="injured_count"] .invalid-feedback')).to_have_text(
+        "请填写此项"
+    )
     screenshot(page, "lowcode-required-error.png")
 
 

@@ -74,7 +74,9 @@ def perform(kind: CaseEventKind, case: Case, actor, county) -> None:
         case K.ARCHIVE:
             cases.archive(s, case, actor, today=t)
         case K.PETITION:
-            cases.record_petition(s, case, actor, level="county", note="当事人到县信访局反映补偿问题", today=t)
+            cases.record_petition(
+                s, case, actor, level="county", note="当事人到县信访局反映补偿问题", today=t
+            )
         case K.ESCALATE:
             cases.escalate(s, case, actor, to_org=county.mj, reason="涉及多村，提请镇调委会调解", today=t)
         case K.TRANSFER:
@@ -429,7 +431,9 @@ def test_petition_is_recorded_on_closed_cases_without_touching_them(county):
     touched = case.last_activity_on
     actor = county.users["entry_a"]
     with pytest.raises(DomainError, match="请写明上访时间"):
-        cases.record_petition(db.session, case, actor, level="city", note=" ", today=TODAY + timedelta(days=3))
+        cases.record_petition(
+            db.session, case, actor, level="city", note=" ", today=TODAY + timedelta(days=3)
+        )
     cases.record_petition(
         db.session, case, actor, level="city", note="5名当事人到市信访局反映", today=TODAY + timedelta(days=3)
     )
