@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -126,6 +127,15 @@ def test_labels_are_text_everywhere(county, login_as, draft):
     case_id = db.session.scalar(select(db.func.max(db.text("id"))).select_from(db.text("dispute_case")))
     page = entry.get(f"/admin/cases/details/?id={case_id}").text
     assert XSS not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2
+    # The export is a spreadsheet: the label and the answer are cell text, exactly as typed.
+    view = next(v for v in entry.application.extensions["admin"][0]._views if v.endpoint == "cases")
+    index = next(i for i, f in enumerate(view._filters) if f.name == "纠纷类型")
+    arg = view.get_filter_arg(index, view._filters[index])
+    data = login_as("admin").get(f"/admin/cases/export/xlsx/?flt0_{arg}={draft.dispute_type_id}").data
+    sheet = load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in sheet[1]]
+    assert XSS in header
+    assert sheet.cell(row=2, column=header.index(XSS) + 1).value == XSS
 
 
 def test_upload_and_download(county, login_as, draft):
