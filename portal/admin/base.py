@@ -101,6 +101,17 @@ def masked(kind: str) -> Callable[..., str]:
     return formatter
 
 
+# A spreadsheet cell starting with one of these runs as a formula when opened (CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_text(value: Any) -> Any:
+    """Return text bound for a spreadsheet cell so that it is shown, never run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def enum_filter(column: Any, label: str, enum_cls: type[LabeledEnum]) -> filters.FilterEqual:
     """Return an equality filter offering the enum's Chinese labels."""
     return filters.FilterEqual(column, label, options=enum_cls.choices())
@@ -326,6 +337,10 @@ class SecureModelView(ModelView):
             )
             db.session.commit()
         return response
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        # Parties, clerks and evaluators type these texts; none of them may become a formula.
+        return sheet_text(super().get_export_value(model, name))
 
     def get_export_name(self, export_type: str = "xlsx") -> str:
         # Browsers keep ASCII file names intact; the sheet itself carries the Chinese headers.

@@ -11,9 +11,10 @@ from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 
+from portal.admin.base import sheet_text
 from portal.admin.case_columns import DisputeTypeFilter
 from portal.extensions import db
-from portal.lowcode import engine, expr, render
+from portal.lowcode import engine, expr, render, schema
 from portal.models.case import Case
 from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormDefinition, FormVersion
@@ -59,10 +60,16 @@ class AnswerFilter(filters.BaseSQLAFilter):
 
     def validate(self, value: Any) -> bool:
         try:
-            self.parse(str(value))
+            terms = self.parse(str(value))
         except expr.ExprError as error:
             flash(f"附加信息条件无效：{error}", "error")
             return False
+        personal = personal_keys()
+        for key, operator, _ in terms:
+            if key in personal and operator not in {"empty", "filled"}:
+                # Compared piece by piece, a masked ID or phone number could be read back.
+                flash(f"附加信息条件无效：“{key}”是个人证件或联系方式，只能按“已填写/未填写”筛选", "error")
+                return False
         return True
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
@@ -71,6 +78,17 @@ class AnswerFilter(filters.BaseSQLAFilter):
 
     def operation(self) -> str:
         return "满足"
+
+
+PERSONAL_TYPES = {"id_number", "phone", "credit_code"}
+
+
+def personal_keys() -> set[str]:
+    """Return the keys that any published version uses for an ID number, phone or credit code."""
+    keys: set[str] = set()
+    for body in db.session.scalars(select(FormVersion.body)):
+        keys |= {k for k, f in schema.fields_by_key(body).items() if f.get("type") in PERSONAL_TYPES}
+    return keys
 
 
 def _clause(key: str, operator: str, literal: Any, postgres: bool) -> Any:
@@ -235,5 +253,5 @@ class CaseAnswersMixin:
     def get_export_value(self, model: Case, name: str) -> Any:
         if name.startswith(ANSWER_COLUMN):
             body = model.form_version.body if model.form_version is not None else None
-            return render.export_value(body, model.answers, name[len(ANSWER_COLUMN) :])
+            return sheet_text(render.export_value(body, model.answers, name[len(ANSWER_COLUMN) :]))
         return super().get_export_value(model, name)  # type: ignore[misc]

@@ -194,6 +194,19 @@ ENTITY_CHOICES = [
     ("agreement", "调解协议"),
     ("follow_up", "回访记录"),
     ("zero_report", "零报告"),
+    ("form_definition", "自定义表单"),
+    ("form_version", "表单版本"),
+    ("assessment_template", "考评方案"),
+    ("assessment_criterion", "考评项目"),
+    ("assessment_round", "考评批次"),
+    ("assessment", "考评对象"),
+    ("manual_score", "人工评分"),
+    ("subsidy_policy", "以案定补标准"),
+    ("recognition_criteria", "调解能手评选条件"),
+    ("recognition", "调解能手"),
+    ("accountability_review", "责任倒查"),
+    ("review_case", "倒查关联案件"),
+    ("review_party", "倒查责任认定"),
 ]
 
 

@@ -135,17 +135,22 @@ def _calculated(form: _Form, key: str, values: dict[str, Any], today: str) -> An
         return None
     if isinstance(result, float) and abs(result) > NUMBER_LIMIT:
         return None  # beyond what a number field holds: leave it empty rather than store it
+    number = isinstance(result, int | float) and not isinstance(result, bool)
+    # Rounded half away from zero, exactly as engine.js shows it while typing.
     if kind == "integer":
-        return (
-            int(round(result)) if isinstance(result, int | float) and not isinstance(result, bool) else None
-        )
+        rounded = expr.evaluate({"round": [result]}, expr.Context({})) if number else None
+        return None if rounded is None else int(rounded)
     if kind == "money":
-        return round(result, 2) if isinstance(result, int | float) and not isinstance(result, bool) else None
+        return expr.evaluate({"round": [result, 2]}, expr.Context({})) if number else None
     if kind == "decimal":
-        return result if isinstance(result, int | float) and not isinstance(result, bool) else None
+        return result if number else None
     if kind == "boolean":
         return expr.truthy(result)
-    return str(result) if not isinstance(result, bool) else ("是" if result else "否")
+    if isinstance(result, bool):
+        return "是" if result else "否"
+    if isinstance(result, float) and result.is_integer():
+        return str(int(result))
+    return str(result)
 
 
 def _settle_top(form: _Form, key: str, top: dict[str, Any], outcome: Outcome, today: str) -> None:

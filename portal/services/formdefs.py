@@ -102,14 +102,14 @@ def publish(
     return version
 
 
-def _history_problems(definition: FormDefinition) -> list[schema.Problem]:
+def _history_problems(definition: FormDefinition, body: dict[str, Any] | None = None) -> list[schema.Problem]:
     """Refuse a key that an earlier version used with another type."""
     earlier: dict[str, tuple[str, int]] = {}
     for version in definition.versions:
         for key, field in schema.fields_by_key(version.body).items():
             earlier[key] = (field.get("type"), version.number)
     problems = []
-    for key, field in schema.fields_by_key(definition.draft).items():
+    for key, field in schema.fields_by_key(definition.draft if body is None else body).items():
         if key in earlier and earlier[key][0] != field.get("type"):
             kind, number = earlier[key]
             problems.append(
@@ -203,6 +203,11 @@ def import_file(
         raise DomainError(f"表单“{data.get('title')}”有以下问题：" + "；".join(map(str, problems)))
     dispute_type = _type_by_code(session, data.get("dispute_type"))
     definition = session.scalar(select(FormDefinition).where(FormDefinition.key == data["key"]))
+    if definition is not None and publish_it:
+        # Refuse before writing anything, so a refused import leaves the draft as it was.
+        problems = _history_problems(definition, body)
+        if problems:
+            raise DomainError(f"表单“{data.get('title')}”有以下问题：" + "；".join(map(str, problems)))
     if definition is None:
         definition = create(session, str(data["key"]), str(data["title"]), dispute_type)
     elif dispute_type is not None and definition.dispute_type_id != dispute_type.id:
@@ -246,11 +251,11 @@ def load_path(
 
 def version_for(session: Session, dispute_type: DisputeType | None, case: Any = None) -> FormVersion | None:
     """Return the version for a case's answers: its own while its type's form is the same, else the latest."""
-    current = version_for_type(session, dispute_type)
     own = getattr(case, "form_version", None)
-    if own is not None and current is not None and own.definition_id == current.definition_id:
+    if own is not None and dispute_type is not None and case.dispute_type_id == dispute_type.id:
+        # Same type: the answers stay with their version, even after the form was retired or moved.
         return own
-    return current
+    return version_for_type(session, dispute_type)
 
 
 def attach_answers(case: Any, version: FormVersion | None, values: dict[str, Any]) -> None:

@@ -207,8 +207,8 @@
         if (f.type === "repeat") rowValues[key] = [];
       } else if (f.calculate !== null && f.calculate !== undefined) {
         var value = evaluate(f.calculate, ctx);
-        if (f.type === "integer" && num(value) !== null) value = Math.round(value);
-        if (f.type === "money" && num(value) !== null) value = Math.round(value * 100) / 100;
+        if (f.type === "integer" && num(value) !== null) value = round(value, 0);
+        if (f.type === "money" && num(value) !== null) value = round(value, 2);
         holder[key] = value;
         var name = row ? prefix + "." + f.group + "." + row._index + "." + key : prefix + "." + key;
         write(root, name, f.type, value);

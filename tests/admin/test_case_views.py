@@ -394,3 +394,19 @@ def test_dashboard_counts_the_subtree_ledger(county, login_as, mj_case):
     accepted, settled, open_cases, red = re.findall(r'portal-stat-value[^"]*">(\d+)<', overview)[:4]
     # 柳林's high-risk case is outside 马集's subtree: neither counted nor red here.
     assert (accepted, settled, open_cases, red) == ("1", "0", "1", "0")
+
+
+def test_export_cells_never_become_formulas(county, login_as):
+    """Text typed by parties that starts like a formula is exported as text (CSV/formula injection)."""
+    case = new_case(
+        db.session,
+        county.users["entry_a"],
+        county.mj,
+        today=local_today(),
+        summary='=HYPERLINK("http://x","点我")',
+    )
+    sheet = load_workbook(io.BytesIO(login_as("admin").get("/admin/cases/export/xlsx/").data)).active
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == case.number)
+    cell = row[header.index("纠纷简要情况")]
+    assert cell.data_type == "s" and cell.value == '\'=HYPERLINK("http://x","点我")'

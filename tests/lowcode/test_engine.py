@@ -113,3 +113,23 @@ def test_random_definitions_and_answers_never_crash(fields, answers):
     assert all(isinstance(m, str) and m for m in outcome.errors.values())
     again = engine.check(body, outcome.values, "2026-11-24")
     assert not again.errors or outcome.errors  # clean answers stay clean
+
+
+def test_calculated_numbers_round_half_away_from_zero_like_the_browser():
+    """Integer and money calculations round as engine.js shows them; whole numbers as text lose the .0."""
+    body = {
+        "sections": [
+            {
+                "title": "甲",
+                "fields": [
+                    {"key": "a", "label": "甲", "type": "decimal"},
+                    {"key": "half", "label": "一半", "type": "integer", "calculate": "${a} / 2"},
+                    {"key": "fee", "label": "费用", "type": "money", "calculate": "${a} + 0.125"},
+                    {"key": "text", "label": "文字", "type": "text", "calculate": "${a} - 2"},
+                ],
+            }
+        ]
+    }
+    values = engine.check(body, {"a": "5"}, "2026-11-24").values
+    assert values == {"a": 5.0, "half": 3, "fee": 5.13, "text": "3"}
+    assert engine.check(body, {"a": "-5"}, "2026-11-24").values["half"] == -3

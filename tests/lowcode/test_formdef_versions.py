@@ -233,3 +233,54 @@ def test_file_round_trip(county, traffic_form):
     definition, version = formdefs.import_file(db.session, data, None, publish_it=True)
     assert version.body == traffic_form.latest.body
     assert db.session.scalar(select(FormDefinition).where(FormDefinition.key == "traffic_copy")) is definition
+
+
+def test_retired_form_keeps_the_answers_of_an_edited_case(county, login_as, traffic_form):
+    """Retiring a form (停用) changes nothing for existing cases: editing one keeps its answers."""
+    client = login_as("entry_a")
+    data = registration(county, dispute_type=_type(TRAFFIC).id, **_answers())
+    assert client.post("/admin/cases/new/", data=data).status_code == 302
+    case = db.session.scalar(select(Case).order_by(Case.id.desc()))
+    answers = dict(case.answers)
+    traffic_form.archived = True
+    db.session.commit()
+    form = client.get(f"/admin/cases/edit/?id={case.id}").text
+    assert 'name="answers.plate"' in form
+    data = registration(
+        county, dispute_type=_type(TRAFFIC).id, summary="更正简要情况", lock_version=case.version
+    )
+    data.update(
+        {"parties-0-id": case.parties[0].id, "parties-1-id": case.parties[1].id, "parties-1-id_number": ""}
+    )
+    data.update(_answers())
+    assert client.post(f"/admin/cases/edit/?id={case.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert case.summary == "更正简要情况" and case.answers == answers and case.form_version.number == 1
+
+
+def test_personal_answers_are_filtered_only_by_presence(county, login_as, traffic_form):
+    """A masked phone or ID number cannot be read back by comparing it piece by piece."""
+    body = copy.deepcopy(V1)
+    body["sections"][0]["fields"].append({"key": "driver_phone", "label": "驾驶人电话", "type": "phone"})
+    formdefs.save_draft(db.session, traffic_form, body, None)
+    formdefs.publish(db.session, traffic_form, None)
+    client = login_as("clerk")
+    view = next(v for v in client.application.extensions["admin"][0]._views if v.endpoint == "cases")
+    index = next(i for i, f in enumerate(view._filters) if f.name == "附加信息条件")
+    arg = view.get_filter_arg(index, view._filters[index])
+    page = client.get("/admin/cases/", query_string={f"flt0_{arg}": "driver_phone >= '139'"}).text
+    assert "只能按“已填写/未填写”筛选" in page
+    page = client.get("/admin/cases/", query_string={f"flt0_{arg}": "driver_phone is not empty"}).text
+    assert "附加信息条件无效" not in page
+
+
+def test_refused_import_leaves_the_draft_alone(county, traffic_form):
+    """An import that cannot be published changes nothing, not even the draft."""
+    before = copy.deepcopy(traffic_form.draft)
+    body = copy.deepcopy(V1)
+    body["sections"][0]["fields"][1]["type"] = "integer"  # plate was published as text
+    data = {"key": "traffic_test", "title": "改过的标题", "dispute_type": TRAFFIC, **body}
+    with pytest.raises(DomainError, match="第1版中该标识是“单行文本”"):
+        formdefs.import_file(db.session, data, None, publish_it=True)
+    db.session.expire_all()
+    assert traffic_form.draft == before and traffic_form.title == "道路交通事故"
