@@ -15,7 +15,7 @@ from portal.extensions import babel, configure_sqlite, csrf, db, limiter, login_
 log = logging.getLogger(__name__)
 
 # Endpoints reachable without signing in; everything else redirects to /login.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "admin.static"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "admin.static", "verify.verify"}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -43,14 +43,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.cli import register_cli
     from portal.errors import register_error_handlers
+    from portal.pdf import fonts
+    from portal.pdf.views import bp as verify_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(verify_bp)
+    app.add_template_filter(_beijing_date, "beijing_date")
+    if not app.config.get("TESTING"):
+        fonts.check(log)  # a missing HarfBuzz or CJK font is said once, at start
     init_admin(app)
     register_cli(app)
     register_error_handlers(app)
     app.before_request(_require_login)
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
     return app
+
+
+def _beijing_date(value) -> str:
+    """Format a stored UTC time as its date in Beijing, e.g. 2026年11月24日."""
+    from portal.services.deadlines import BEIJING
+
+    if value is None:
+        return ""
+    local = value.astimezone(BEIJING)
+    return f"{local.year}年{local.month}月{local.day}日"
 
 
 def _select_locale() -> str:

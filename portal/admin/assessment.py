@@ -138,16 +138,21 @@ class AssessmentTemplateView(SecureModelView):
     inline_models = (CriterionInline(AssessmentCriterion),)
 
     def on_model_change(self, form: Any, model: AssessmentTemplate, is_created: bool) -> None:
+        # Runs before the commit; the check itself keeps the form's pending deletes unflushed.
         assessment_templates.check_template(db.session, model)
 
     @action("copy", "复制为新方案", "复制所选方案（含全部考评项目）为新方案？")
     def action_copy(self, ids: list[str]) -> None:
         """Copy the selected templates, so that a frozen one can be revised."""
         for template in self.selected(ids):
-            copy = assessment_templates.copy_template(
-                db.session, template, f"{template.name}（副本{local_today():%Y%m%d}）"
-            )
-            flash(f"已复制为「{copy.name}」", "success")
+            name = template.name
+            try:
+                copy = assessment_templates.copy_template(db.session, template)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(f"「{name}」未能复制：{exc.message}", "error")
+            else:
+                flash(f"已复制为「{copy.name}」", "success")
 
 
 class AssessmentRoundView(SecureModelView):

@@ -86,15 +86,30 @@ class SubsidyPolicyView(SecureModelView):
         return super().index_view()
 
 
-def _period(args: Any) -> tuple[date, date]:
-    """Read ?start=&end= (defaults: last year)."""
+def _period(args: Any) -> tuple[date, date, bool]:
+    """Read ?start=&end= (defaults: last year), in order; the flag tells whether they were swapped.
+
+    The sheet page, the detail page and the export all read the period here, so the download is
+    always the sheet on screen.
+    """
     year = local_today().year - 1
     try:
         start = date.fromisoformat(args.get("start") or f"{year}-01-01")
         end = date.fromisoformat(args.get("end") or f"{year}-12-31")
     except ValueError:
         start, end = date(year, 1, 1), date(year, 12, 31)
-    return start, end
+    if start > end:
+        return end, start, True
+    return start, end, False
+
+
+def _year(value: str | None) -> int | None:
+    """Return the year given, or None unless it is a whole number within the accepted years."""
+    try:
+        year = int(value or "")
+    except ValueError:
+        return None
+    return year if recognition.FIRST_YEAR <= year <= recognition.LAST_YEAR else None
 
 
 class SubsidyView(BaseView):
@@ -113,10 +128,9 @@ class SubsidyView(BaseView):
     @expose("/")
     def index_view(self) -> Any:
         """Show the sheet of the period."""
-        start, end = _period(request.args)
-        if start > end:
-            flash("开始日期不能晚于结束日期", "error")
-            start, end = end, start
+        start, end, swapped = _period(request.args)
+        if swapped:
+            flash("开始日期不能晚于结束日期，已按先后顺序显示", "error")
         sheet = subsidies.compute_sheet(db.session, current_user, start=start, end=end)
         db.session.commit()  # the policy may have been created with the standard tiers
         return self.render(
@@ -126,7 +140,7 @@ class SubsidyView(BaseView):
     @expose("/details/")
     def details(self) -> Any:
         """Show one mediator's cases for the period."""
-        start, end = _period(request.args)
+        start, end, _ = _period(request.args)
         try:
             mediator_id = int(request.args.get("id", ""))
         except ValueError:
@@ -149,7 +163,7 @@ class SubsidyView(BaseView):
         """Download the sheet (xlsx), and record the export."""
         if export_type != "xlsx":
             abort(404)
-        start, end = _period(request.args)
+        start, end, _ = _period(request.args)
         sheet = subsidies.compute_sheet(db.session, current_user, start=start, end=end)
         data = sheets.subsidy_workbook(sheet, org_names())
         audit.record(db.session, AuditAction.EXPORT, "subsidy", None, f"导出以案定补表（{start}至{end}）")
@@ -244,13 +258,13 @@ class RecognitionView(SecureModelView):
         """The candidate list of a year (推荐名单) with the evidence of every criterion."""
         if not self.can_create:
             return redirect(self.get_url(".index_view"))
-        try:
-            year = int(request.args.get("year") or local_today().year - 1)
-        except ValueError:
-            year = local_today().year - 1
-        candidates = recognition.evaluate(db.session, current_user, year)
-        rules = recognition.criteria_for(db.session, year)
-        db.session.commit()  # the year's criteria may have been created with the defaults
+        year = _year(request.args.get("year") or str(local_today().year - 1))
+        if year is None:
+            flash(f"年度应为{recognition.FIRST_YEAR}至{recognition.LAST_YEAR}之间的整数", "error")
+            return redirect(self.get_url(".create_view"))
+        # Read only: the year's criteria are stored when an admin saves them or at the first nomination.
+        candidates = recognition.evaluate(db.session, current_user, year, as_of=local_today())
+        rules = recognition.rules_of(db.session, year)
         only = request.args.get("all") != "1"
         shown = [c for c in candidates if c.eligible] if only else candidates
         return self.render(
@@ -270,12 +284,20 @@ class RecognitionView(SecureModelView):
         if not self.can_create:
             abort(403)
         form = NominateForm()
-        year = request.form.get("year", "")
+        year = _year(request.form.get("year"))
+        if year is None:
+            abort(400)
         back = self.get_url(".create_view", year=year)
         if not form.validate_on_submit():
             flash("提交无效，请刷新页面后重试", "error")
             return redirect(back)
-        person = db.session.get(Mediator, int(form.mediator_id.data))
+        try:
+            mediator_id = int(form.mediator_id.data)
+        except ValueError:
+            abort(400)
+        if not 0 < mediator_id < 2**31:  # beyond the database's integers: no such mediator
+            abort(404)
+        person = db.session.get(Mediator, mediator_id)
         if person is None:
             abort(404)
         try:
@@ -283,7 +305,7 @@ class RecognitionView(SecureModelView):
                 db.session,
                 self._actor(),
                 person,
-                year=int(year),
+                year=year,
                 reason=form.reason.data,
                 today=local_today(),
             )

@@ -35,7 +35,7 @@ from portal.models.audit import AuditAction
 from portal.models.auth import Role
 from portal.models.base import LabeledEnum
 from portal.models.org import Organization
-from portal.services import DomainError, audit
+from portal.services import DomainError, audit, sheets
 from portal.services.scope import org_in_scope, scoped_organizations
 from portal.validators import mask_id_number, mask_phone
 
@@ -101,15 +101,9 @@ def masked(kind: str) -> Callable[..., str]:
     return formatter
 
 
-# A spreadsheet cell starting with one of these runs as a formula when opened (CSV/formula injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def sheet_text(value: Any) -> Any:
-    """Return text bound for a spreadsheet cell so that it is shown, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Return a value bound for a spreadsheet cell; text is quoted if it looks like a formula."""
+    return sheets.text(value) if isinstance(value, str) else value
 
 
 def enum_filter(column: Any, label: str, enum_cls: type[LabeledEnum]) -> filters.FilterEqual:

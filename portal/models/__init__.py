@@ -27,6 +27,7 @@ from portal.models.case import (
     RiskLevel,
 )
 from portal.models.dictionary import DisputeType
+from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.formdef import FormDefinition, FormVersion
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStatus
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus, Training
@@ -76,6 +77,8 @@ __all__ = [
     "CriterionResult",
     "Difficulty",
     "DisputeType",
+    "DocumentKind",
+    "IssuedDocument",
     "DocumentCounter",
     "Expert",
     "FollowUp",

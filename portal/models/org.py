@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, String, Text, event, func, select, update
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, event, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, LabeledEnum, TimestampMixin, VersionedMixin, enum_type
@@ -80,6 +80,9 @@ class Organization(TimestampMixin, VersionedMixin, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     sort_order: Mapped[int] = mapped_column(default=0, server_default="0")
     notes: Mapped[str | None] = mapped_column(Text)
+    # The official seal (公章) printed over the date of documents this organisation issues: a PNG with a
+    # transparent background, uploaded by an administrator. Deferred so lists never load it.
+    seal_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Organization]] = relationship(

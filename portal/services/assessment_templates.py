@@ -1,14 +1,15 @@
 """Assessment templates (考评方案): checking criteria before saving, freezing used templates, copying them.
 
 A template used by a round is frozen, so that a finalised round's points always mean what they
-meant when it was scored; an admin revises a copy instead.
+meant when it was scored; an admin revises a copy instead. Only `active` (to retire it) and the
+description may still change.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from portal.models.assessment import (
@@ -55,16 +56,44 @@ def check_criterion(criterion: AssessmentCriterion) -> None:
         raise DomainError(f"自动计算项目「{name}」不能选择「评委打分」")
 
 
+#: What may still change on a template that rounds use: retiring it, and its description.
+FREE_WHEN_USED = frozenset({"active", "description"})
+
+
 def check_template(session: Session, template: AssessmentTemplate) -> None:
-    """Check a template before saving: criteria complete, cut-offs ordered, not yet in use."""
-    if not template.criteria:
+    """Check a template's unsaved changes: not frozen by a round, criteria complete, cut-offs ordered.
+
+    Call it before anything is flushed: the edit form deletes criteria in the session, and a flush
+    would hit the rounds' foreign keys before the Chinese message could be given.
+    """
+    with session.no_autoflush:
+        if (
+            template.id is not None
+            and template_in_use(session, template)
+            and rules_changed(session, template)
+        ):
+            raise DomainError("该考评方案已被考评批次使用，不能再修改评分规则；请复制为新方案后修改。")
+        criteria = [c for c in template.criteria if c not in session.deleted]
+    if not criteria:
         raise DomainError("考评方案至少应有一个考评项目")
-    for criterion in template.criteria:
+    for criterion in criteria:
         check_criterion(criterion)
     if not (template.excellent_min > template.good_min > template.pass_min >= 0):
         raise DomainError("等次分数线应为：优秀 > 良好 > 合格 ≥ 0")
-    if template.id is not None and template_in_use(session, template):
-        raise DomainError("该考评方案已被考评批次使用，不能再修改评分规则；请复制为新方案后修改。")
+
+
+def rules_changed(session: Session, template: AssessmentTemplate) -> bool:
+    """Return whether the pending changes touch more than `FREE_WHEN_USED` (criteria included)."""
+    state = inspect(template)
+    for attr in state.mapper.column_attrs:
+        if attr.key not in FREE_WHEN_USED and state.attrs[attr.key].history.has_changes():
+            return True
+    if state.attrs.criteria.history.has_changes():
+        return True
+    return any(
+        c in session.deleted or inspect(c).pending or inspect(c).transient or session.is_modified(c)
+        for c in template.criteria
+    )
 
 
 def template_in_use(session: Session, template: AssessmentTemplate) -> bool:
@@ -74,8 +103,28 @@ def template_in_use(session: Session, template: AssessmentTemplate) -> bool:
     )
 
 
-def copy_template(session: Session, template: AssessmentTemplate, name: str) -> AssessmentTemplate:
-    """Copy a template with its criteria under a new name, and commit."""
+def copy_name(session: Session, template: AssessmentTemplate) -> str:
+    """Return a free name for a copy: 「<name>（副本）」, then （副本2）, （副本3）…"""
+    taken = set(
+        session.scalars(
+            select(AssessmentTemplate.name).where(
+                AssessmentTemplate.name.startswith(template.name, autoescape=True)
+            )
+        )
+    )
+    number = 1
+    while (name := f"{template.name}（副本{number if number > 1 else ''}）") in taken:
+        number += 1
+    return name
+
+
+def copy_template(
+    session: Session, template: AssessmentTemplate, name: str | None = None
+) -> AssessmentTemplate:
+    """Copy a template with its criteria under a new name (default: a free 「副本」 name), and commit."""
+    name = name or copy_name(session, template)
+    if len(name) > 100:
+        raise DomainError(f"方案名称「{name}」超过100字，请先缩短原方案名称")
     if session.scalar(select(AssessmentTemplate.id).where(AssessmentTemplate.name == name)):
         raise DomainError(f"已有名为「{name}」的考评方案")
     copy = AssessmentTemplate(

@@ -55,7 +55,8 @@ class Measure:
         return {"case_ids": self.case_ids}
 
 
-def _pct(part: int, whole: int) -> Decimal:
+def percent(part: int, whole: int) -> Decimal:
+    """Return part ÷ whole in %, to the hundredth."""
     return (Decimal(100) * part / whole).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
@@ -81,6 +82,22 @@ def conclusion_date(case: Case) -> date | None:
     if case.agreement is not None:
         return case.agreement.signed_on
     return None
+
+
+def outcomes(cases: Iterable[Case], as_of: date) -> tuple[list[int], list[int]]:
+    """Return the ids of the cases settled and failed (调解成功 / 调解不成) by `as_of`.
+
+    The one definition behind 调解成功率, in the assessment and in the 调解能手 selection alike:
+    a case concluded with an agreement is settled, one concluded without is failed, and one not
+    concluded by `as_of` is left out. Cases need `events` and `agreement` loaded.
+    """
+    settled: list[int] = []
+    failed: list[int] = []
+    for case in cases:
+        done = conclusion_date(case)
+        if done is not None and done <= as_of:
+            (settled if case.agreement is not None else failed).append(case.id)
+    return settled, failed
 
 
 def was_red_carded(case: Case, as_of: date, rules: DeadlineRules) -> bool:
@@ -176,14 +193,12 @@ def figure(indicator: Indicator, cases: Sequence[Case], as_of: date, rules: Dead
     if indicator == Indicator.CASES_HANDLED:
         return Measure(Decimal(len(cases)), f"期内受理{len(cases)}件", ids)
     if indicator == Indicator.SUCCESS_RATE:
-        known = [c for c in cases if (done := conclusion_date(c)) is not None and done <= as_of]
-        settled = [c.id for c in known if c.agreement is not None]
-        failed = [c.id for c in known if c.agreement is None]
+        settled, failed = outcomes(cases, as_of)
         decided = len(settled) + len(failed)
         if not decided:
             return Measure(None, "期内受理案件尚无调解结果", [])
         return Measure(
-            _pct(len(settled), decided),
+            percent(len(settled), decided),
             f"调解成功{len(settled)}件 ÷（成功{len(settled)}件 + 不成{len(failed)}件）",
             settled + failed,
         )
@@ -195,7 +210,7 @@ def figure(indicator: Indicator, cases: Sequence[Case], as_of: date, rules: Dead
         if not due:
             return Measure(None, "期内受理案件尚无已办结或已到期的", [])
         return Measure(
-            _pct(len(on_time), due),
+            percent(len(on_time), due),
             f"按期办结{len(on_time)}件 ÷ 已办结或已到期{due}件（截至{as_of:%Y-%m-%d}）",
             on_time + late,
         )

@@ -3,20 +3,26 @@
 Criteria are per year (`RecognitionCriteria`); a mediator is a candidate when every one holds:
 
 - 办案数量: cases accepted in the year naming them as 承办调解员 (not voided) ≥ `min_cases`;
-- 调解成功率: settled ÷ (settled + failed) of those cases ≥ `min_success_rate` %;
+- 调解成功率: settled ÷ (settled + failed) of those cases ≥ `min_success_rate` %, counted exactly as
+  the assessment's indicator (`indicators.outcomes`: concluded with or without an agreement by the
+  day of evaluation), so a mediator's rate is the same on both pages;
 - 考评等次: at least one assessment in a round of that year that is finalised, and none below `min_band`;
 - 责任倒查: no decided review that year naming them as responsible, and no 取消评优 (`services.reviews`);
 - 培训学时: training hours held in the year ≥ `min_training_hours`.
 
 The evidence behind each check is stored with the nomination, so the committee sees what the
 evaluator saw; approval checks the reviews again, since a finding may land during the 公示.
+
+The 公示 starts no earlier than the nomination, and approval comes only after its last day, so an
+honour cannot be back-dated past its notice. Certificate serials come from the locked
+`DocumentCounter` of the tree's root (the body that issues the honour) and year.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,29 +34,50 @@ from portal.models.base import utcnow
 from portal.models.case import Case, CaseStatus
 from portal.models.people import Mediator, MediatorStatus, Training
 from portal.models.recognition import Recognition, RecognitionCriteria, RecognitionStatus
+from portal.models.review import DocumentCounter
 from portal.services import DomainError, reviews
+from portal.services.deadlines import local_today
+from portal.services.indicators import outcomes, percent
+from portal.services.numbering import reserve
 from portal.services.scope import can_reach_org, org_in_scope
 
 BAND_ORDER = [Band.EXCELLENT, Band.GOOD, Band.PASS, Band.FAIL]
 STALE = "该记录已被他人更新，请刷新页面后再操作（本次操作未保存）。"
+#: The certificate series of 调解能手 in `DocumentCounter`.
+NUMBER_SERIES = "recognition"
 S = RecognitionStatus
 
 
+#: Years the criteria, the candidate list and nominations accept.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def standard_criteria(year: int) -> RecognitionCriteria:
+    """Return the standard criteria of a year, not added to any session."""
+    return RecognitionCriteria(
+        year=year,
+        title="调解能手",
+        min_cases=10,
+        min_success_rate=Decimal(90),
+        min_band=Band.GOOD,
+        require_clean_review=True,
+        min_training_hours=Decimal(12),
+        notice_days=5,
+        serial_prefix="能手",
+    )
+
+
+def rules_of(session: Session, year: int) -> RecognitionCriteria:
+    """Return the year's stored criteria, or the standard ones without storing them (for reading)."""
+    found = session.scalar(select(RecognitionCriteria).where(RecognitionCriteria.year == year))
+    return found if found is not None else standard_criteria(year)
+
+
 def criteria_for(session: Session, year: int) -> RecognitionCriteria:
-    """Return the year's criteria, creating the standard ones on first use."""
+    """Return the year's criteria, storing the standard ones on first use (at nomination)."""
     found = session.scalar(select(RecognitionCriteria).where(RecognitionCriteria.year == year))
     if found is None:
-        found = RecognitionCriteria(
-            year=year,
-            title="调解能手",
-            min_cases=10,
-            min_success_rate=Decimal(90),
-            min_band=Band.GOOD,
-            require_clean_review=True,
-            min_training_hours=Decimal(12),
-            notice_days=5,
-            serial_prefix="能手",
-        )
+        found = standard_criteria(year)
         session.add(found)
         session.flush()
     return found
@@ -97,9 +124,13 @@ def _band_ok(band: Band | None, minimum: Band) -> bool:
     return band is not None and BAND_ORDER.index(band) <= BAND_ORDER.index(minimum)
 
 
-def evaluate(session: Session, actor: User, year: int) -> list[Candidate]:
-    """Return every active mediator of the actor's subtree with the year's checks; eligible first."""
-    rules = criteria_for(session, year)
+def evaluate(session: Session, actor: User, year: int, *, as_of: date | None = None) -> list[Candidate]:
+    """Return every active mediator of the actor's subtree with the year's checks; eligible first.
+
+    Outcomes count as they stand on `as_of` (default: today in Beijing).
+    """
+    as_of = as_of or local_today()
+    rules = rules_of(session, year)
     start, end = date(year, 1, 1), date(year, 12, 31)
     mediators = list(
         session.scalars(
@@ -117,7 +148,7 @@ def evaluate(session: Session, actor: User, year: int) -> list[Candidate]:
                 Case.accepted_on.between(start, end),
                 Case.status != CaseStatus.VOIDED,
             )
-            .options(selectinload(Case.mediators), selectinload(Case.agreement))
+            .options(selectinload(Case.mediators), selectinload(Case.agreement), selectinload(Case.events))
         )
     )
     by_mediator: dict[int, list[Case]] = {}
@@ -148,7 +179,7 @@ def evaluate(session: Session, actor: User, year: int) -> list[Candidate]:
     }
     result = []
     for person in mediators:
-        checks = _checks(session, rules, person, by_mediator.get(person.id, []), hours, bands, year)
+        checks = _checks(session, rules, person, by_mediator.get(person.id, []), hours, bands, year, as_of)
         result.append(Candidate(person, checks, existing.get(person.id)))
     result.sort(key=lambda c: (not c.eligible, -sum(ch.ok for ch in c.checks)))
     return result
@@ -162,17 +193,15 @@ def _checks(
     hours: dict[int, Decimal],
     bands: dict[int, list[tuple[Band, str]]],
     year: int,
+    as_of: date,
 ) -> list[Check]:
     ids = [c.id for c in cases]
     checks = [
         Check("办案数量", f"≥ {rules.min_cases}件", f"{len(cases)}件", len(cases) >= rules.min_cases, ids)
     ]
-    settled = [c.id for c in cases if c.agreement is not None]
-    failed = [c.id for c in cases if c.agreement is None and c.failure_reason]
+    settled, failed = outcomes(cases, as_of)
     decided = len(settled) + len(failed)
-    rate = (
-        (Decimal(100) * len(settled) / decided).quantize(Decimal("0.1"), ROUND_HALF_UP) if decided else None
-    )
+    rate = percent(len(settled), decided) if decided else None
     checks.append(
         Check(
             "调解成功率",
@@ -237,6 +266,8 @@ def nominate(
     _check_evaluator(actor)
     if year > today.year:
         raise DomainError("不能提名未来年度")
+    if year < FIRST_YEAR:
+        raise DomainError(f"年度应在{FIRST_YEAR}至{LAST_YEAR}之间")
     if not can_reach_org(actor, mediator.organization):
         raise DomainError(f"调解员{mediator.name}不在您单位的管辖范围内")
     if mediator.organization_id == actor.organization_id:
@@ -245,7 +276,8 @@ def nominate(
         select(Recognition.id).where(Recognition.year == year, Recognition.mediator_id == mediator.id)
     ):
         raise DomainError(f"{mediator.name}已有{year}年度的提名记录")
-    candidate = next((c for c in evaluate(session, actor, year) if c.mediator.id == mediator.id), None)
+    found = evaluate(session, actor, year, as_of=today)
+    candidate = next((c for c in found if c.mediator.id == mediator.id), None)
     if candidate is None or not candidate.eligible:
         failed = "、".join(c.name for c in candidate.checks if not c.ok) if candidate else "不在名册"
         raise DomainError(f"{mediator.name}不符合{year}年度评选条件：{failed}")
@@ -275,12 +307,18 @@ def start_notice(
     end: date,
     expected_version: int | None = None,
 ) -> Recognition:
-    """Put a nomination on 公示 from `start` to `end` (inclusive), and commit."""
+    """Put a nomination on 公示 from `start` to `end` (inclusive), and commit.
+
+    The notice cannot start before the nomination: a back-dated notice would let an honour be
+    approved without the public ever having seen it.
+    """
     _check_evaluator(actor, rec, expected_version)
     if rec.status != S.NOMINATED:
         raise DomainError(f"当前状态为「{rec.status.label}」，不能公示")
     if start is None or end is None:
         raise DomainError("请填写公示起止日期", "notice_start")
+    if start < rec.nominated_on:
+        raise DomainError(f"公示开始日期不得早于提名日期（{rec.nominated_on:%Y-%m-%d}）", "notice_start")
     days = criteria_for(session, rec.year).notice_days
     if end < start + timedelta(days=days - 1):
         raise DomainError(f"公示期不得少于{days}天", "notice_end")
@@ -292,20 +330,28 @@ def start_notice(
 def approve(
     session: Session, rec: Recognition, actor: User, *, today: date, expected_version: int | None = None
 ) -> Recognition:
-    """批准 after the 公示 ended: give the certificate serial, and commit."""
+    """批准 once the 公示 is over (from the day after its last day): give the serial, and commit."""
     _check_evaluator(actor, rec, expected_version)
     if rec.status != S.NOTICE:
         raise DomainError(f"当前状态为「{rec.status.label}」，须经公示后方可批准")
-    if rec.notice_end is None or today < rec.notice_end:
-        raise DomainError(f"公示期至{rec.notice_end:%Y-%m-%d}，期满后方可批准")
+    if rec.notice_end is None or today <= rec.notice_end:
+        until = f"{rec.notice_end:%Y-%m-%d}" if rec.notice_end else "（未填写）"
+        raise DomainError(f"公示期至{until}（含当日），期满后方可批准")
     blocked = reviews.findings_against(session, rec.mediator_id, rec.year) + reviews.awards_blocked(
         session, rec.mediator_id, rec.year
     )
     if blocked:
         raise DomainError(f"公示期间出现责任倒查认定（{blocked[0]}），不能批准，请撤销提名")
     rules = criteria_for(session, rec.year)
-    last = session.scalar(select(func.max(Recognition.serial_seq)).where(Recognition.year == rec.year)) or 0
-    rec.serial_seq = last + 1
+    # The counter row stays locked until this transaction ends: serials are unique and gapless.
+    # One series per tree (its root issues the honour), as the prefix and criteria are per year.
+    rec.serial_seq = reserve(
+        session,
+        DocumentCounter,
+        kind=NUMBER_SERIES,
+        organization_id=rec.organization.ancestor_ids[0],
+        year=rec.year,
+    )
     rec.serial = f"{rules.serial_prefix}〔{rec.year}〕{rec.serial_seq:03d}号"
     rec.status, rec.decided_by, rec.decided_at = S.APPROVED, actor, utcnow()
     session.commit()

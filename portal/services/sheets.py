@@ -1,4 +1,9 @@
-"""xlsx workbooks of assessment results and subsidy sheets (openpyxl), ready to hand round in a meeting."""
+"""xlsx workbooks of assessment results and subsidy sheets (openpyxl), ready to hand round in a meeting.
+
+Every text goes through `text`: openpyxl stores a string starting with "=" as a formula, and
+spreadsheet programs run cells starting with + - @ as well, so a typed name, title or comment could
+otherwise run when the sheet is opened (formula injection).
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,20 @@ from portal.models.assessment import AssessmentRound, CriterionKind
 from portal.models.case import Case
 from portal.services.subsidies import SubsidySheet
 
+# A cell starting with one of these runs as a formula when opened (OWASP: CSV/formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text(value: str) -> str:
+    """Return text bound for a cell so that it is shown, never run: quoted if it looks like a formula."""
+    if value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
 
 def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Worksheet:
     sheet = book.create_sheet(title)
-    sheet.append(list(header))
+    sheet.append([text(h) for h in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
@@ -32,13 +47,16 @@ def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Iterable[Seq
 
 
 def _cell(value: Any) -> Any:
+    """Return a value as written to a cell: numbers and dates as such, everything else as safe text."""
     if value is None:
         return ""
     if hasattr(value, "label"):
-        return value.label
+        return text(str(value.label))
     if isinstance(value, Decimal):
         return float(value)
-    return value if isinstance(value, int | float | str | date) else str(value)
+    if isinstance(value, bool | int | float | date):
+        return value
+    return text(str(value))
 
 
 def _save(book: Workbook) -> bytes:
@@ -76,7 +94,7 @@ def round_workbook(rnd: AssessmentRound, numbers: dict[int, str]) -> bytes:
         )
     summary = _sheet(book, "考评结果", header, rows)
     summary.insert_rows(1)
-    summary["A1"] = f"{rnd.title}（{rnd.period_start}至{rnd.period_end}，{rnd.status.label}）"
+    summary["A1"] = text(f"{rnd.title}（{rnd.period_start}至{rnd.period_end}，{rnd.status.label}）")
     summary["A1"].font = Font(bold=True, size=13)
     detail = []
     for a in ranked:

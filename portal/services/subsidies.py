@@ -8,7 +8,8 @@ The rules, as printed on the sheet:
   one 回访;
 - a case pays once, whatever the number of sessions held on it (重复调解不重复计补);
 - the amount is the tier of the case's 难易程度 in `SubsidyPolicy`; when several 承办调解员 share a
-  case it is split equally (the odd cent goes to the first named) or, if the policy says so, each
+  case it is split equally (the odd cent goes to the mediator registered first, the lowest id, so
+  the summary, the detail and the xlsx agree) or, if the policy says so, each
   receives the whole amount; with no 承办调解员 recorded, the mediators who held its sessions share it;
 - 行政调解 (cases handled by a 行政调解组织) and 司法调解 (cases handled by a 诉调对接中心, or referred
   by a court) are left out when the policy says so, and listed as such.
@@ -112,18 +113,25 @@ def exclusion(case: Case, rules: SubsidyPolicy) -> str | None:
     return None
 
 
-def _payees(case: Case) -> list[Mediator]:
-    if case.mediators:
-        return list(case.mediators)
-    seen: dict[int, Mediator] = {}
-    for record in case.sessions:
-        for person in record.mediators:
-            seen.setdefault(person.id, person)
-    return list(seen.values())
+def payees(case: Case) -> list[Mediator]:
+    """Return who shares the case's subsidy, the mediator registered first (lowest id) first.
+
+    `Case.mediators` has no order of its own, so the order that decides who gets the odd cent is
+    fixed here rather than left to the database.
+    """
+    people = {person.id: person for person in case.mediators}
+    if not people:
+        for record in case.sessions:
+            for person in record.mediators:
+                people.setdefault(person.id, person)
+    return [people[key] for key in sorted(people)]
 
 
 def shares(amount: Decimal, people: int, split: bool) -> list[Decimal]:
-    """Return each person's share: equal parts to the cent, the odd cents to the first; or the whole."""
+    """Return each person's share: equal parts to the cent, the odd cents to the first; or the whole.
+
+    Callers pass the people in `payees` order, so the first is the lowest mediator id.
+    """
     if people <= 0:
         return []
     if not split:
@@ -159,20 +167,20 @@ def compute_sheet(
     excluded: list[tuple[Case, str]] = []
     for case in session.scalars(query).unique():
         reason = exclusion(case, rules)
-        payees = _payees(case)
-        if reason is None and not payees:
+        sharers = payees(case)
+        if reason is None and not sharers:
             reason = "未记录承办调解员"
         if reason is not None:
             excluded.append((case, reason))
             continue
         amount = rules.amount_for(case.difficulty)
         for person, share in zip(
-            payees, shares(amount, len(payees), rules.split_among_mediators), strict=True
+            sharers, shares(amount, len(sharers), rules.split_among_mediators), strict=True
         ):
             if mediator_id is not None and person.id != mediator_id:
                 continue
             row = rows.setdefault(person.id, MediatorSubsidy(person))
-            row.lines.append(SubsidyLine(case, amount, share, len(payees)))
+            row.lines.append(SubsidyLine(case, amount, share, len(sharers)))
     ordered = sorted(rows.values(), key=lambda r: (-r.total, r.mediator.name))
     return SubsidySheet(start, end, rules, ordered, excluded)
 

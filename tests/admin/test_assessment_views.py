@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AssessmentRound, AssessmentTemplate, Recognition, User
+from portal.models import AssessmentRound, AssessmentTemplate, Recognition, RecognitionCriteria, User
 from portal.models.assessment import CriterionKind, PeriodKind
+from portal.models.recognition import RecognitionStatus
 from portal.services import recognition, scoring, standard_templates
 from portal.services.scoring import ScoreEntry
 from tests.assessment_ledger import add_evaluator, settled
@@ -207,7 +208,9 @@ def test_candidates_nominate_notice_approve_and_mediator_record(county, login_as
         "/admin/recognitions/nominate/", data={"mediator_id": person.id, "year": 2025, "reason": "优秀"}
     )
     rec = db.session.scalar(select(Recognition))
-    start = date.today() - timedelta(days=10)
+    # Nominated ten days ago, so that the 公示 can already be over (it cannot start before).
+    rec.nominated_on = start = date.today() - timedelta(days=10)
+    db.session.commit()
     client.post(
         f"/admin/recognitions/notice/?id={rec.id}",
         data={
@@ -236,3 +239,117 @@ def test_score_input_is_the_evaluators_own(county, templates, login_as):
     result = next(r for r in rnd.assessments[0].results if r.criterion_id == crit.id)
     db.session.refresh(result)
     assert result.value == Decimal("7.00")
+
+
+def template_form(template: AssessmentTemplate) -> dict[str, str]:
+    """Return the edit form of a template as the page would post it back unchanged."""
+    data = {
+        "name": template.name,
+        "target_kind": template.target_kind.value,
+        "description": template.description or "",
+        "excellent_min": str(template.excellent_min),
+        "good_min": str(template.good_min),
+        "pass_min": str(template.pass_min),
+        "lock_version": str(template.version),
+    }
+    if template.active:
+        data["active"] = "y"
+    for n, c in enumerate(template.criteria):
+        for name in ("id", "sort_order", "name", "max_points", "low", "high", "per_item", "cap"):
+            value = getattr(c, name)
+            data[f"criteria-{n}-{name}"] = "" if value is None else str(value)
+        data[f"criteria-{n}-no_data_points"] = "" if c.no_data_points is None else str(c.no_data_points)
+        data[f"criteria-{n}-standard"] = c.standard or ""
+        data[f"criteria-{n}-kind"] = c.kind.value
+        data[f"criteria-{n}-rule"] = c.rule.value
+        data[f"criteria-{n}-indicator"] = c.indicator.value if c.indicator else "__None"
+    return data
+
+
+def test_used_template_refuses_rule_changes_in_chinese_but_can_be_retired(county, templates, login_as):
+    """Deleting a criterion of a used template is refused with the Chinese message, not an IntegrityError."""
+    template = round_of(county, templates, county.users["evaluator"], ["马集调解员"]).template
+    db.session.commit()
+    count = len(template.criteria)
+    client = login_as("admin")
+    url = f"/admin/assessment_templates/edit/?id={template.id}"
+    page = client.post(url, data={**template_form(template), "del-criteria-0": "on"}, follow_redirects=True)
+    assert page.status_code == 200
+    assert "已被考评批次使用" in page.text and "IntegrityError" not in page.text
+    db.session.expire_all()
+    assert len(db.session.get(AssessmentTemplate, template.id).criteria) == count
+    changed = {**template_form(template), "criteria-0-max_points": "99"}
+    assert "已被考评批次使用" in client.post(url, data=changed, follow_redirects=True).text
+    retired = {**template_form(template), "description": "2026年起停用"}
+    del retired["active"]
+    page = client.post(url, data=retired, follow_redirects=True)
+    assert "已被考评批次使用" not in page.text
+    db.session.expire_all()
+    template = db.session.get(AssessmentTemplate, template.id)
+    assert not template.active and template.description == "2026年起停用" and len(template.criteria) == count
+
+
+def test_copy_action_names_copies_uniquely_and_reports_errors(county, templates, login_as):
+    """Copies are named （副本）, （副本2）; a copy that cannot be made is a Chinese message, not a 500."""
+    template = templates["mediator"]
+    client = login_as("admin")
+    for _ in range(2):
+        response = client.post(
+            "/admin/assessment_templates/action/",
+            data={"action": "copy", "rowid": [template.id]},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+    names = set(db.session.scalars(select(AssessmentTemplate.name)))
+    assert {f"{template.name}（副本）", f"{template.name}（副本2）"} <= names
+    template.name = "长" * 100
+    db.session.commit()
+    response = client.post(
+        "/admin/assessment_templates/action/",
+        data={"action": "copy", "rowid": [template.id]},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "未能复制" in response.text
+
+
+@pytest.mark.parametrize("year", ["0", "99999", "abc", "-5"])
+def test_candidate_list_refuses_odd_years_without_writing(county, login_as, year):
+    client = login_as("evaluator")
+    response = client.get(f"/admin/recognitions/new/?year={year}")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert "年度应为2000至2100之间的整数" in page
+
+
+def test_candidate_list_is_read_only(county, login_as):
+    client = login_as("evaluator")
+    assert client.get("/admin/recognitions/new/?year=2033").status_code == 200
+    assert db.session.scalar(select(RecognitionCriteria).where(RecognitionCriteria.year == 2033)) is None
+
+
+@pytest.mark.parametrize(
+    ("mediator_id", "year", "status"),
+    [("abc", "2025", 400), ("1", "x", 400), ("1", "0", 400), ("99999999999999999999", "2025", 404)],
+)
+def test_nominate_refuses_malformed_fields(county, login_as, mediator_id, year, status):
+    client = login_as("evaluator")
+    response = client.post("/admin/recognitions/nominate/", data={"mediator_id": mediator_id, "year": year})
+    assert response.status_code == status
+    assert (
+        db.session.scalar(select(Recognition).where(Recognition.status == RecognitionStatus.NOMINATED))
+        is None
+    )
+
+
+def test_subsidy_export_is_the_sheet_on_screen_and_never_a_formula(county, login_as):
+    """Reversed dates are put in order for the export as on the page; a typed name stays text."""
+    person = county.mediators["马集调解员"]
+    person.name = '=HYPERLINK("http://x","点此")'
+    settled(db.session, county.users["entry_a"], county.mj, [person], date(2025, 3, 1))
+    client = login_as("evaluator")
+    response = client.get("/admin/subsidies/export/xlsx/?start=2025-12-31&end=2025-01-01")
+    assert "subsidies_20250101_20251231.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(BytesIO(response.data))
+    cell = book["以案定补汇总"]["A2"]
+    assert cell.data_type == "s" and cell.value == "'" + person.name
+    assert book["计补案件明细"]["A2"].value == "'" + person.name

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, RoundEvent
 from portal.models.assessment import CriterionKind, PeriodKind, RoundEventKind, RoundStatus
-from portal.services import DomainError, assessment_templates, scoring, standard_templates
+from portal.services import DomainError, assessment_templates, scoring, sheets, standard_templates
 from portal.services.scoring import ScoreEntry
 from tests.assessment_ledger import add_evaluator, decided_review, settled
 
@@ -202,6 +204,33 @@ def test_used_template_is_frozen_and_can_be_copied(county, templates):
     assessment_templates.check_template(db.session, copy)
 
 
+def test_used_template_can_still_be_retired_and_described(county, templates):
+    """Only `active` and the description may change once a round uses the template."""
+    template = open_mediator_round(county, templates).template
+    template.active, template.description = False, "已停用，请使用2026修订版"
+    assessment_templates.check_template(db.session, template)
+    template.pass_min = Decimal(50)
+    with pytest.raises(DomainError, match="已被考评批次使用"):
+        assessment_templates.check_template(db.session, template)
+
+
+def test_deleting_a_used_criterion_is_refused_before_any_flush(county, templates):
+    """The pending delete of a used criterion meets the Chinese message, not the rounds' foreign key."""
+    template = open_mediator_round(county, templates).template
+    db.session.delete(template.criteria[0])
+    with pytest.raises(DomainError, match="已被考评批次使用"):
+        assessment_templates.check_template(db.session, template)
+    assert template.criteria[0] in db.session.deleted  # still pending: nothing was flushed
+    db.session.rollback()
+
+
+def test_copies_get_free_names(county, templates):
+    template = templates["mediator"]
+    first = assessment_templates.copy_template(db.session, template)
+    second = assessment_templates.copy_template(db.session, template)
+    assert (first.name, second.name) == (f"{template.name}（副本）", f"{template.name}（副本2）")
+
+
 def test_review_deductions_reach_the_criterion(county, templates):
     """A decided 责任倒查 with 扣分 against the mediator is deducted, with the review as evidence."""
     evaluator, person = county.users["evaluator"], county.mediators["马集调解员"]
@@ -211,3 +240,19 @@ def test_review_deductions_reach_the_criterion(county, templates):
     result = next(r for r in mine.results if r.criterion.name == "责任倒查扣分")
     assert result.value == 3 and result.points == Decimal("7.00")
     assert result.evidence["deductions"][0]["review"] == review.number
+
+
+def test_round_workbook_writes_typed_text_as_text(county, templates):
+    """A title, a name or a comment typed as a formula stays text in the xlsx (formula injection)."""
+    county.mediators["马集调解员"].name = "@SUM(A1)"
+    rnd = open_mediator_round(county, templates)
+    rnd.title = "=1+1"
+    score_all(rnd, county.users["evaluator"], Decimal(3))
+    scores = next(s for a in rnd.assessments for s in a.scores)
+    scores.comment = "-2+3"
+    book = load_workbook(BytesIO(sheets.round_workbook(rnd, {})))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert not any(c.data_type == "f" for c in cells)
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert "'-2+3" in texts and any(t.startswith("'@SUM(A1)（") for t in texts)
+    assert book["考评结果"]["A1"].value.startswith("'=1+1")

@@ -6,14 +6,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models.assessment import PeriodKind
+from portal.models.assessment import Indicator, PeriodKind
 from portal.models.people import Training, TrainingLevel
-from portal.models.recognition import RecognitionStatus
+from portal.models.recognition import RecognitionCriteria, RecognitionStatus
+from portal.models.review import DocumentCounter
 from portal.services import DomainError, recognition, scoring, standard_templates
+from portal.services.deadlines import DeadlineRules
+from portal.services.indicators import Ledger
 from portal.services.scoring import ScoreEntry
-from tests.assessment_ledger import add_evaluator, decided_review, settled
+from tests.assessment_ledger import add_evaluator, decided_review, failed, settled
 
 YEAR = 2025
 TODAY = date(2026, 1, 20)
@@ -96,10 +100,14 @@ def test_nominate_notice_approve_and_serials(county, strong_year):
         with pytest.raises(DomainError, match="不得少于5天"):
             recognition.start_notice(db.session, rec, evaluator, start=TODAY, end=TODAY + timedelta(days=2))
         recognition.start_notice(db.session, rec, evaluator, start=TODAY, end=TODAY + timedelta(days=6))
-        with pytest.raises(DomainError, match="期满后"):
-            recognition.approve(db.session, rec, evaluator, today=TODAY + timedelta(days=3))
-        recs.append(recognition.approve(db.session, rec, evaluator, today=TODAY + timedelta(days=6)))
+        for day in (3, 6):  # the last day of the notice is still the notice
+            with pytest.raises(DomainError, match="期满后方可批准"):
+                recognition.approve(db.session, rec, evaluator, today=TODAY + timedelta(days=day))
+        recs.append(recognition.approve(db.session, rec, evaluator, today=TODAY + timedelta(days=7)))
     assert [r.serial for r in recs] == ["能手〔2025〕001号", "能手〔2025〕002号"]
+    # Serials come from the locked counter of the tree's root, not from max + 1 over the table.
+    counter = db.session.get(DocumentCounter, ("recognition", county.root.id, YEAR))
+    assert counter is not None and counter.last_value == 2
     assert recognition.honours_of(db.session, county.mediators["马集调解员"].id) == [recs[0]]
     with pytest.raises(DomainError, match="已有2025年度"):
         recognition.nominate(
@@ -133,3 +141,63 @@ def test_finding_during_notice_blocks_approval_and_revoke_needs_reason(county, s
         recognition.revoke(db.session, rec, evaluator, reason="")
     recognition.revoke(db.session, rec, evaluator, reason="公示期间收到责任倒查决定")
     assert rec.status == RecognitionStatus.REVOKED and rec.serial is None
+
+
+def test_notice_cannot_be_back_dated_before_the_nomination(county, strong_year):
+    """A 公示 dated before the nomination would let an honour be approved on the day it is proposed."""
+    evaluator = county.users["evaluator"]
+    rec = recognition.nominate(
+        db.session, evaluator, county.mediators["马集调解员"], year=YEAR, reason=None, today=TODAY
+    )
+    back = TODAY - timedelta(days=20)
+    with pytest.raises(DomainError, match="不得早于提名日期") as refused:
+        recognition.start_notice(db.session, rec, evaluator, start=back, end=back + timedelta(days=6))
+    assert refused.value.field == "notice_start"
+    db.session.rollback()
+    assert rec.status == RecognitionStatus.NOMINATED and rec.notice_start is None
+    recognition.start_notice(db.session, rec, evaluator, start=TODAY, end=TODAY + timedelta(days=4))
+    assert rec.status == RecognitionStatus.NOTICE
+
+
+def test_revoked_serial_is_not_reused(county, strong_year):
+    """A revoked honour keeps its serial; the next approval takes the following number."""
+    evaluator = county.users["evaluator"]
+    serials = []
+    for name in ("马集调解员", "前李调解员"):
+        rec = recognition.nominate(
+            db.session, evaluator, county.mediators[name], year=YEAR, reason=None, today=TODAY
+        )
+        recognition.start_notice(db.session, rec, evaluator, start=TODAY, end=TODAY + timedelta(days=4))
+        recognition.approve(db.session, rec, evaluator, today=TODAY + timedelta(days=5))
+        serials.append(rec.serial)
+        if name == "马集调解员":
+            recognition.revoke(db.session, rec, evaluator, reason="材料不实")
+    assert serials == ["能手〔2025〕001号", "能手〔2025〕002号"]
+
+
+def test_success_rate_is_the_assessment_indicator(county, strong_year):
+    """调解成功率 counts as in the assessment: a case failing after the evaluation day is not yet decided."""
+    evaluator, person = county.users["evaluator"], county.mediators["马集调解员"]
+    late = failed(
+        db.session, county.users["entry_a"], person.organization, [person], date(YEAR, 12, 20), days=36
+    )
+    measure = Ledger(
+        db.session, county.root, date(YEAR, 1, 1), date(YEAR, 12, 31), TODAY, DeadlineRules()
+    ).measure(Indicator.SUCCESS_RATE, person)
+    found = recognition.evaluate(db.session, evaluator, YEAR, as_of=TODAY)
+    check = next(c for c in next(c for c in found if c.mediator == person).checks if c.name == "调解成功率")
+    assert measure.value == Decimal(100)
+    assert check.found.startswith(f"{measure.value}%") and sorted(check.case_ids) == sorted(measure.case_ids)
+    assert late.id not in check.case_ids
+    # Once it has failed, both count it.
+    later = recognition.evaluate(db.session, evaluator, YEAR, as_of=date(2026, 2, 1))
+    check = next(c for c in next(c for c in later if c.mediator == person).checks if c.name == "调解成功率")
+    assert check.found.startswith("75.00%") and late.id in check.case_ids
+
+
+def test_candidate_list_stores_no_criteria(county):
+    """Reading the candidates of a year leaves the criteria table alone; nominating stores them."""
+    recognition.evaluate(db.session, county.users["evaluator"], 2031, as_of=TODAY)
+    db.session.flush()
+    assert db.session.scalar(select(RecognitionCriteria).where(RecognitionCriteria.year == 2031)) is None
+    assert recognition.rules_of(db.session, 2031).min_cases == 10

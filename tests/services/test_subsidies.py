@@ -69,6 +69,22 @@ def test_shared_case_is_split_or_paid_in_full(county):
     assert subsidies.shares(Decimal(100), 3, True) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
 
 
+def test_odd_cent_goes_to_the_mediator_registered_first(county):
+    """Whatever order the 承办调解员 were named in, the lowest mediator id takes the odd cent."""
+    entry = county.users["entry_a"]
+    pair = sorted([county.mediators["马集调解员"], county.mediators["前李调解员"]], key=lambda m: m.id)
+    first, second = pair
+    case = settled(db.session, entry, county.mj, [second, first], date(2025, 3, 1))
+    subsidies.policy(db.session).normal_amount = Decimal("100.01")
+    assert [m.id for m in subsidies.payees(case)] == [first.id, second.id]
+    result = sheet(county)
+    assert amounts(result) == {first.name: Decimal("50.01"), second.name: Decimal("50.00")}
+    detail = subsidies.compute_sheet(
+        db.session, county.users["evaluator"], start=START, end=END, mediator_id=first.id
+    )
+    assert detail.rows[0].total == Decimal("50.01")
+
+
 def test_tier_table_is_configurable(county):
     entry, person = county.users["entry_a"], county.mediators["马集调解员"]
     settled(db.session, entry, county.mj, [person], date(2025, 3, 1), difficulty=Difficulty.NORMAL)

@@ -78,13 +78,17 @@ def seed_assessment(session: Session, today: date, password: str, seed: int = 20
         rules.min_cases, rules.min_success_rate, rules.min_training_hours = 5, Decimal(80), Decimal(4)
         rules.min_band, rules.serial_prefix = Band.PASS, "QH能手"
         session.commit()
-        eligible = [c.mediator for c in recognition.evaluate(session, first, year) if c.eligible][:3]
+        eligible = [
+            c.mediator for c in recognition.evaluate(session, first, year, as_of=today) if c.eligible
+        ][:3]
+        # Nominated three weeks ago, so that two notices are already over (a notice starts no earlier).
+        nominated = today - timedelta(days=21)
         for number, person in enumerate(eligible):
             rec = recognition.nominate(
-                session, first, person, year=year, reason="办案数量多、群众满意度高", today=today
+                session, first, person, year=year, reason="办案数量多、群众满意度高", today=nominated
             )
             if number < 2:
-                start = today - timedelta(days=20)
+                start = nominated + timedelta(days=1)
                 recognition.start_notice(session, rec, first, start=start, end=start + timedelta(days=6))
                 recognition.approve(session, rec, first, today=today)
         approved = len(eligible[:2])

@@ -1,0 +1,37 @@
+"""The only way a document reaches a resource: the app's own static files and `data:` URLs.
+
+Templates refer to files as `portal:static/pdf/print.css`; everything else (http, https, ftp,
+file, redirects, relative paths) is refused before any I/O, and every request is recorded so tests
+can prove what a document asked for.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+SCHEME = "portal:"
+
+
+class PortalFetcher(URLFetcher):
+    """Serve `portal:static/...` from the app's static folder and `data:` URLs; refuse anything else."""
+
+    def __init__(self, static_folder: str | Path) -> None:
+        super().__init__(allowed_protocols={"data", "portal"}, allow_redirects=False, timeout=1)
+        self.static = Path(static_folder).resolve()
+        self.requested: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        self.requested.append(url)
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if not url.startswith(SCHEME + "static/"):
+            # Raised before any network or file access; WeasyPrint logs it and leaves the resource out.
+            raise ValueError(f"refused resource {url[:80]!r}: documents load only the portal's own files")
+        path = (self.static / url[len(SCHEME + "static/") :].split("?")[0]).resolve()
+        if not path.is_relative_to(self.static) or not path.is_file():
+            raise ValueError(f"refused resource {url[:80]!r}: not a static file of the portal")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
