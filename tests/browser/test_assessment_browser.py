@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
+import time_machine
 from flask import Flask
 from flask_migrate import upgrade
 
@@ -23,7 +24,7 @@ from portal.extensions import db
 from portal.models.assessment import Band
 from portal.models.people import Training, TrainingLevel
 from portal.services import audit, recognition, standard_templates
-from portal.services.deadlines import local_today
+from portal.services.deadlines import BEIJING, local_today
 from tests.assessment_ledger import add_evaluator, settled
 from tests.browser.conftest import serving
 from tests.conftest import PASSWORD, make_app
@@ -174,9 +175,8 @@ def test_an_evaluators_whole_loop(wide_page: Page, screenshot) -> None:
         row.get_by_role("button", name="提名").click()
         expect(page.locator(".alert-success")).to_contain_text(f"已提名{name}")
 
-    # 6. 公示 (held over the past week) and approval: each gets its certificate serial.
-    serials = []
-    start = local_today() - timedelta(days=8)
+    # 6. 公示 from today for a week; a week later (the server's clock moved on) approval gives serials.
+    start = local_today()
     for name in NOMINEES:
         page.goto(f"/admin/recognitions/new/?year={year}")
         page.locator(f"#candidates tr[data-mediator='{name}']").get_by_role("link", name="已提名").click()
@@ -186,9 +186,16 @@ def test_an_evaluators_whole_loop(wide_page: Page, screenshot) -> None:
         page.locator(".portal-title").click()
         page.get_by_role("button", name="确认公示").click()
         expect(page.locator("#recognition-status")).to_have_text("公示中")
-        page.locator("#recognition-steps").get_by_role("link", name="批准").click()
-        page.get_by_role("button", name="确认批准").click()
-        expect(page.locator("#recognition-status")).to_have_text("已批准")
-        serials.append(page.locator("#recognition-serial").inner_text())
+    serials = []
+    # The live server runs in this process, so moving the clock moves the server's "today".
+    with time_machine.travel(datetime.combine(start + timedelta(days=8), time(10), BEIJING), tick=True):
+        log_in(page, "evaluator")  # a week later the old sign-in has timed out
+        for name in NOMINEES:
+            page.goto(f"/admin/recognitions/new/?year={year}")
+            page.locator(f"#candidates tr[data-mediator='{name}']").get_by_role("link", name="公示中").click()
+            page.locator("#recognition-steps").get_by_role("link", name="批准").click()
+            page.get_by_role("button", name="确认批准").click()
+            expect(page.locator("#recognition-status")).to_have_text("已批准")
+            serials.append(page.locator("#recognition-serial").inner_text())
     assert [re.fullmatch(rf"QH能手〔{year}〕\d{{3}}号", s) is not None for s in serials] == [True, True]
     assert len(set(serials)) == 2
