@@ -43,6 +43,7 @@ db-check: install ## Upgrade an empty database and check that models and migrati
 .PHONY: bench
 bench: install-dev ## Run the benchmarks
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/pdf.py
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-user, forms load/export."""
+"""Flask commands: seed-demo, create-user, forms load/export, print-worker."""
 
 from __future__ import annotations
 
@@ -79,6 +79,23 @@ def register_cli(app: Flask) -> None:
         click.echo(
             f"已创建用户 {user.username}（{'、'.join(r.label for r in user.roles)}），所属：{org.name}"
         )
+
+    @app.cli.command("print-worker")
+    @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+    def print_worker_command(burst: bool) -> None:
+        """Run an RQ worker for batch prints (批量打印) on the REDIS_URL queue; start one per host."""
+        from redis import Redis
+        from rq import Queue, Worker
+
+        from portal.services.print_jobs import QUEUE
+
+        url = app.config.get("REDIS_URL")
+        if not url:
+            raise click.ClickException("未设置 REDIS_URL：未配置 Redis 时批量打印在网站进程内运行")
+        connection = Redis.from_url(url)
+        # The worker runs inside this command's app context; each job opens its own (services.print_jobs).
+        queue = Queue(app.config.get("PRINT_JOBS_QUEUE") or QUEUE, connection=connection)
+        Worker([queue], connection=connection).work(burst=burst)
 
     forms = click.Group("forms", help="Load and export low-code form definitions (forms/*.yaml).")
     app.cli.add_command(forms)

@@ -64,6 +64,10 @@ class Config:
 
     PAGE_SIZE = 20
 
+    # Batch printing (services.print_jobs): run jobs at once in the caller (tests), else on RQ when
+    # REDIS_URL is set, else on a background thread of the web process.
+    PRINT_JOBS_SYNC = False
+
     # Ledger deadlines (DESIGN §3); services read them through DeadlineRules.from_config.
     CASE_MEDIATION_DAYS = 30  # mediation due this many days after acceptance
     CASE_UNTOUCHED_DAYS = 15  # assigned and untouched this long: red card

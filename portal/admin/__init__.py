@@ -20,9 +20,11 @@ from portal.admin.assessment_rewards import (
 from portal.admin.base import PortalIndexView
 from portal.admin.cases import CaseView, CaseWarningView, MyCaseView
 from portal.admin.dictionary import DisputeTypeView
+from portal.admin.documents import IssuedDocumentView
 from portal.admin.formdefs import FormDefinitionView
 from portal.admin.orgs import OrganizationView
 from portal.admin.people import ExpertView, MediatorView
+from portal.admin.print_jobs import PrintJobView
 from portal.admin.reviews import ReviewView, case_reviews
 from portal.admin.users import AuditEventView, UserView
 from portal.admin.zero_reports import ZeroReportView
@@ -35,8 +37,10 @@ from portal.models import (
     DisputeType,
     Expert,
     FormDefinition,
+    IssuedDocument,
     Mediator,
     Organization,
+    PrintJob,
     Recognition,
     RecognitionCriteria,
     SubsidyPolicy,
@@ -129,6 +133,10 @@ def init_admin(app: Flask) -> Admin:
         FormDefinitionView(FormDefinition, name="自定义表单", endpoint="form_definitions", category=SYSTEM)
     )
     admin.add_view(UserView(User, name="用户管理", endpoint="users", category=SYSTEM))
+    admin.add_view(
+        IssuedDocumentView(IssuedDocument, name="文书出具记录", endpoint="issued_documents", category=SYSTEM)
+    )
+    admin.add_view(PrintJobView(PrintJob, name="批量打印", endpoint="print_jobs", category=SYSTEM))
     admin.add_view(AuditEventView(AuditEvent, name="审计日志", endpoint="audit", category=SYSTEM))
     admin.init_app(app)
     # The case page lists the reviews linking the case (templates/admin/reviews/_case_reviews.html).

@@ -22,6 +22,7 @@ from wtforms import validators
 
 from portal.admin.assessment_forms import LockedForm, ReasonForm, RoundForm
 from portal.admin.base import STALE_MESSAGE, SecureModelView, enum_filter, link, local_time, org_path_text
+from portal.admin.document_prints import RoundPrints
 from portal.extensions import db
 from portal.models.assessment import (
     AssessmentCriterion,
@@ -155,7 +156,7 @@ class AssessmentTemplateView(SecureModelView):
                 flash(f"已复制为「{copy.name}」", "success")
 
 
-class AssessmentRoundView(SecureModelView):
+class AssessmentRoundView(RoundPrints, SecureModelView):
     """考评批次: open, score, finalise and reopen; results with evidence and an xlsx export."""
 
     read_roles = READERS

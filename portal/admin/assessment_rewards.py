@@ -16,6 +16,7 @@ from wtforms import validators
 from portal.admin.assessment import READERS
 from portal.admin.assessment_forms import LockedForm, NominateForm, NoticeForm, ReasonForm
 from portal.admin.base import STALE_MESSAGE, SecureModelView, enum_filter, link, local_time, org_names
+from portal.admin.document_prints import RecognitionPrints
 from portal.extensions import db
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
@@ -221,12 +222,13 @@ def _mediator_link(view: Any, context: Any, model: Recognition, name: str) -> An
     return link(url_for("mediators.details_view", id=model.mediator_id), model.mediator.name)
 
 
-class RecognitionView(SecureModelView):
+class RecognitionView(RecognitionPrints, SecureModelView):
     """调解能手: candidates, nominations, 公示, approval with a certificate serial, revocation."""
 
     read_roles = READERS
     write_roles = frozenset({Role.EVALUATOR})
     details_template = "admin/assessment/recognition.html"
+    list_template = "admin/assessment/recognitions.html"
     column_list = ("year", "mediator", "organization", "status", "notice_start", "notice_end", "serial")
     column_export_list = column_list + ("nominated_on", "reason", "revoke_reason")
     column_labels = {
@@ -391,4 +393,5 @@ class RecognitionView(SecureModelView):
 
     def render(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("local_time", local_time)
+        kwargs.setdefault("print_year", local_today().year - 1)  # the batch print's default year
         return super().render(template, **kwargs)

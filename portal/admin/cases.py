@@ -42,6 +42,7 @@ from portal.admin.case_columns import (
     short,
     status_badge,
 )
+from portal.admin.case_prints import CasePrintMixin
 from portal.admin.case_steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
 from portal.extensions import db
 from portal.models.auth import Role
@@ -69,7 +70,7 @@ from portal.services.scope import org_in_scope, org_in_scope_or_above
 from portal.validators import PastDate, mask_id_number, mask_phone
 
 
-class CaseView(CaseAnswersMixin, SecureModelView):
+class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
     """矛盾纠纷排查调处登记册."""
 
     write_roles = frozenset({Role.ADMIN, Role.ENTRY})

@@ -8,13 +8,38 @@ from flask import flash
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_login import current_user
-from wtforms import validators
+from markupsafe import Markup
+from wtforms import BooleanField, FileField, validators
 
 from portal.admin.base import SecureModelView, enum_filter, org_path_text
 from portal.extensions import db
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStatus
-from portal.services import DomainError, orgs
+from portal.pdf import seal_data_url
+from portal.services import DomainError, orgs, seals
 from portal.validators import CreditCode, PastDate, Phone
+
+
+class SealUploadField(FileField):
+    """The seal file: checked and stored by the view, never copied onto the model by the form."""
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        pass
+
+
+class SealRemoveField(BooleanField):
+    """Tick to remove the seal; handled by the view like the upload."""
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        pass
+
+
+def seal_preview(view: Any, context: Any, model: Organization, name: str) -> Markup | str:
+    """Show the uploaded seal as documents print it (red over the text), or say there is none."""
+    if not model.seal_png:
+        return "未上传（文书打印后加盖实物印章）"
+    return Markup('<img class="org-seal-preview" src="{}" alt="公章" width="160" height="160">').format(
+        seal_data_url(model.seal_png)
+    )
 
 
 class OrganizationView(SecureModelView):
@@ -40,7 +65,7 @@ class OrganizationView(SecureModelView):
         "contact_person",
         "contact_phone",
     )
-    column_details_list = column_export_list + ("notes", "created_at", "updated_at")
+    column_details_list = column_export_list + ("seal_png", "notes", "created_at", "updated_at")
     column_labels = {
         "name": "组织名称",
         "code": "简称（案号用）",
@@ -59,6 +84,7 @@ class OrganizationView(SecureModelView):
         "contact_phone": "联系电话",
         "sort_order": "排序",
         "notes": "备注",
+        "seal_png": "公章（文书用）",
         "created_at": "创建时间",
         "updated_at": "更新时间",
     }
@@ -75,7 +101,7 @@ class OrganizationView(SecureModelView):
     )
     column_formatters = {"parent_path": lambda v, c, m, n: org_path_text(m.parent)}
     column_formatters_export = column_formatters
-    column_formatters_detail = column_formatters
+    column_formatters_detail = {**column_formatters, "seal_png": seal_preview}
     form_columns = (
         "parent",
         "name",
@@ -93,7 +119,18 @@ class OrganizationView(SecureModelView):
         "contact_phone",
         "sort_order",
         "notes",
+        "seal_upload",
+        "seal_remove",
     )
+    # The seal printed over the date of the organisation's documents (人民调解协议书 …).
+    form_extra_fields = {
+        "seal_upload": SealUploadField(
+            "上传公章图片",
+            description="PNG，不超过 512 KB，近正方形，边长 200–3000 像素，建议透明背景；不选文件则保留原图",
+            render_kw={"accept": "image/png"},
+        ),
+        "seal_remove": SealRemoveField("删除已上传的公章"),
+    }
     form_args = {
         "name": {
             "validators": [validators.InputRequired(message="请填写组织名称"), validators.Length(max=100)]
@@ -123,6 +160,19 @@ class OrganizationView(SecureModelView):
             model.industry = None
         if model.credit_code == "":
             model.credit_code = None
+        self._apply_seal(form, model)
+
+    def _apply_seal(self, form: Any, model: Organization) -> None:
+        """Store an uploaded seal once it is checked, or remove it; the audit log records the change."""
+        upload = form.seal_upload.data if "seal_upload" in form else None
+        if "seal_remove" in form and form.seal_remove.data:
+            model.seal_png = None
+            return
+        if upload and getattr(upload, "filename", ""):
+            data = upload.read(seals.MAX_BYTES + 1)
+            for advice in seals.check_seal(data):
+                flash(advice, "warning")
+            model.seal_png = data
 
     @action("revoke", "撤销组织", "撤销后该组织不能再受理纠纷，历史记录保留。确定撤销所选组织？")
     def action_revoke(self, ids: list[str]) -> None:

@@ -21,6 +21,7 @@ from portal.admin.base import (
     local_time,
     org_path_text,
 )
+from portal.admin.document_prints import ReviewPrints
 from portal.admin.review_forms import (
     STEP_FORMS,
     STEP_HINTS,
@@ -58,7 +59,7 @@ def _parties_text(review: AccountabilityReview) -> str:
     )
 
 
-class ReviewView(SecureModelView):
+class ReviewView(ReviewPrints, SecureModelView):
     """责任倒查: reviews of incidents (越级上访, 群体性事件 …) run by the user's subtree."""
 
     read_roles = reviews.READERS

@@ -31,6 +31,7 @@ from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.formdef import FormDefinition, FormVersion
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStatus
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus, Training
+from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
 from portal.models.recognition import Recognition, RecognitionCriteria, SubsidyPolicy
 from portal.models.records import (
     Agreement,
@@ -102,6 +103,9 @@ __all__ = [
     "PartyKind",
     "PartyRole",
     "Performance",
+    "PrintJob",
+    "PrintJobKind",
+    "PrintJobStatus",
     "Recognition",
     "RecognitionCriteria",
     "ReferralRoute",

@@ -22,7 +22,7 @@ from portal.models.case import (
 )
 from portal.models.org import Organization
 from portal.models.people import Mediator
-from portal.services import DomainError
+from portal.services import DomainError, documents
 from portal.services.deadlines import DeadlineRules
 from portal.services.numbering import format_case_number, next_seq
 from portal.services.scope import can_reach_org
@@ -439,6 +439,8 @@ def void(
     required(reason, "请填写作废原因", "reason")
     case.void_reason = reason.strip()
     record_event(session, case, actor, K.VOID, to=S.VOIDED, note=reason, today=today)
+    # Its 受理登记表 and 协议书 no longer stand: /verify says so from now on.
+    documents.revoke(session, "case", case.id, f"案件已作废：{case.void_reason}")
     session.commit()
     return case
 

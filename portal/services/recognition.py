@@ -35,7 +35,7 @@ from portal.models.case import Case, CaseStatus
 from portal.models.people import Mediator, MediatorStatus, Training
 from portal.models.recognition import Recognition, RecognitionCriteria, RecognitionStatus
 from portal.models.review import DocumentCounter
-from portal.services import DomainError, reviews
+from portal.services import DomainError, documents, reviews
 from portal.services.deadlines import local_today
 from portal.services.indicators import outcomes, percent
 from portal.services.numbering import reserve
@@ -369,6 +369,8 @@ def revoke(
         raise DomainError("请填写撤销理由", "reason")
     rec.status, rec.revoke_reason = S.REVOKED, reason.strip()
     rec.decided_by, rec.decided_at = actor, utcnow()
+    # Certificates already printed stay on file but /verify now says they were revoked.
+    documents.revoke(session, "recognition", rec.id, rec.revoke_reason)
     session.commit()
     return rec
 

@@ -24,6 +24,8 @@ READERS = {
     "users": {"admin"},
     "audit": {"admin"},
     "form_definitions": {"admin"},
+    "issued_documents": {"admin", "evaluator", "clerk"},
+    "print_jobs": {"admin", "evaluator", "clerk"},
 }
 # endpoint -> roles that may open the create form
 CREATORS = {
@@ -45,6 +47,8 @@ CREATORS = {
     "users": {"admin"},
     "audit": set(),
     "form_definitions": {"admin"},
+    "issued_documents": set(),
+    "print_jobs": set(),
 }
 ROLE_USERS = {"admin": "admin", "evaluator": "evaluator", "clerk": "clerk", "entry": "entry_a"}
 

@@ -1,0 +1,93 @@
+"""荣誉证书 “调解能手”: one landscape page per approved recognition, with its serial and a QR code.
+
+The certificate is issued by the body that approved the honour: the root of the recognition's
+organisation tree, whose counter numbers the certificates (`services.recognition.approve`). Its seal and
+the approval date (in Chinese numerals, 二〇二六年…) sit bottom right; the certificate serial (证书编号)
+and the verification QR code of the issued copy sit bottom left.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.extensions import db
+from portal.models.document import DocumentKind, IssuedDocument
+from portal.models.org import Organization
+from portal.models.recognition import Recognition, RecognitionStatus
+from portal.pdf import Rendered, chinese_date, qr_data_url, render, seal_data_url
+from portal.pdf.case_documents import mask_name
+from portal.services import DomainError
+from portal.services.deadlines import local_today
+from portal.services.indicators import local_date
+
+
+def issuer(recognition: Recognition) -> Organization:
+    """Return the organisation that issues the certificate: the root of the recognition's tree."""
+    root = db.session.get(Organization, recognition.organization.ancestor_ids[0])
+    return root or recognition.organization
+
+
+def masked_name(recognition: Recognition) -> str:
+    """Return the honoured mediator's name as the verification page shows it (王*国)."""
+    return mask_name(recognition.mediator.name)
+
+
+def issue_fields(recognition: Recognition) -> dict[str, Any]:
+    """Return the `documents.issue` arguments of a certificate (all but `actor` and `render`)."""
+    return {
+        "kind": DocumentKind.CERTIFICATE,
+        "subject_type": "recognition",
+        "subject_id": recognition.id,
+        "title": f"{recognition.year}年度{recognition.title}荣誉证书",
+        "number": recognition.serial,
+        "masked_name": masked_name(recognition),
+        "organization": issuer(recognition),
+    }
+
+
+def check_printable(recognition: Recognition) -> None:
+    """Refuse a certificate for anything but an approved recognition."""
+    if recognition.status != RecognitionStatus.APPROVED or not recognition.serial:
+        raise DomainError(f"当前状态为「{recognition.status.label}」，只有已批准的荣誉才能打印证书")
+
+
+def _page(recognition: Recognition, serial: str | None, original: IssuedDocument | None) -> dict[str, Any]:
+    org = issuer(recognition)
+    day = local_date(recognition.decided_at) if recognition.decided_at else local_today()
+    return {
+        "rec": recognition,
+        "name": recognition.mediator.name,
+        "org_name": org.name,
+        "seal": seal_data_url(org.seal_png),
+        "day": chinese_date(day),
+        "serial": serial,
+        "qr": qr_data_url(serial) if serial else None,
+        "reprint": original,
+    }
+
+
+def certificate(
+    recognition: Recognition, *, serial: str | None, original: IssuedDocument | None, draft: bool = False
+) -> Rendered:
+    """Render the certificate of one approved recognition."""
+    check_printable(recognition)
+    return render(
+        "certificate.html",
+        pages=[_page(recognition, None if draft else serial, original)],
+        draft=draft,
+        reprint=None,
+        serial=None,
+    )
+
+
+def certificate_batch(items: list[tuple[Recognition, str]]) -> Rendered:
+    """Render many certificates as one PDF in a single pass, one page each with its own serial."""
+    for recognition, _serial in items:
+        check_printable(recognition)
+    return render(
+        "certificate.html",
+        pages=[_page(recognition, serial, None) for recognition, serial in items],
+        draft=False,
+        reprint=None,
+        serial=None,
+    )

@@ -1,0 +1,366 @@
+"""批量打印: every certificate of a year, or every 考评结果通知书 of a round, as one PDF, in the background.
+
+`submit` checks who asks and what they may reach, records the job and hands it to the app's runner;
+`run` renders it in chunks (progress after each), joins the chunks into one PDF (one font subset for
+the whole file), and records the file and one `IssuedDocument` per certificate or report, each with its
+own verification serial, in one transaction: a job that fails leaves no half-issued serials behind.
+
+Runners: `PRINT_JOBS_SYNC` runs the job at once in the caller's session (tests); with `REDIS_URL` the
+job goes to the RQ queue `portal-print`, served by `flask print-worker` on any host; otherwise (the
+embedded default) one background thread per process runs the jobs in turn.
+
+Every issued record's `sha256` and `pages` describe the file that was handed out (the batch PDF), so
+the hash of a downloaded batch checks against any of its serials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, has_request_context
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from portal.extensions import db
+from portal.models.assessment import Assessment, AssessmentRound
+from portal.models.audit import AuditAction
+from portal.models.auth import Role, User
+from portal.models.base import utcnow
+from portal.models.document import DocumentKind, IssuedDocument
+from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
+from portal.models.recognition import Recognition, RecognitionStatus
+from portal.pdf import assessment_documents, certificates, join_pdf, layout_only
+from portal.services import DomainError, audit, documents
+from portal.services.scope import can_reach_org, org_in_scope
+
+log = logging.getLogger(__name__)
+
+#: Who may start a batch print: clerks (文书), admins and evaluators, as for single prints.
+PRINT_ROLES = frozenset({Role.ADMIN, Role.CLERK, Role.EVALUATOR})
+#: Documents laid out per render call: progress moves every CHUNK documents.
+CHUNK = 20
+#: The RQ queue the workers listen on.
+QUEUE = "portal-print"
+#: The most documents one job may hold (a county has a few hundred honours or targets a year).
+MAX_ITEMS = 5000
+
+
+# --- submitting ------------------------------------------------------------------------------------
+
+
+def submit(session: Session, actor: User, kind: PrintJobKind | str, **params: Any) -> PrintJob:
+    """Record a batch print of `kind` (year=… or round_id=…) and start it. Commits.
+
+    `base_url` (optional) is the portal's public address, encoded in the QR codes.
+    """
+    if not actor.has_role(*PRINT_ROLES):
+        raise DomainError("只有文书、考评员和管理员可以批量打印文书")
+    kind = PrintJobKind(kind)  # type: ignore[call-arg]  # by value, as LabeledEnum lookups are
+    base_url = params.pop("base_url", None)
+    if kind == PrintJobKind.CERTIFICATES:
+        job = _certificate_job(session, actor, params.get("year"))
+    else:
+        job = _evaluation_job(session, actor, params.get("round_id"))
+    if len(job.parameters["ids"]) > MAX_ITEMS:
+        raise DomainError(f"一次最多打印{MAX_ITEMS}份，请分批提交")
+    if base_url:
+        job.parameters = {**job.parameters, "base_url": base_url}
+    job.requested_by, job.requested_by_name = actor, actor.full_name
+    job.total = len(job.parameters["ids"])
+    session.add(job)
+    session.flush()
+    audit.record(session, AuditAction.EXPORT, "print_job", job.id, f"提交批量打印：{job.title}")
+    session.commit()
+    runner_for(current_app).enqueue(job.id)
+    return job
+
+
+def _certificate_job(session: Session, actor: User, year: Any) -> PrintJob:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise DomainError("请填写要打印证书的年度") from None
+    ids = list(
+        session.scalars(
+            select(Recognition.id)
+            .where(
+                Recognition.year == year,
+                Recognition.status == RecognitionStatus.APPROVED,
+                org_in_scope(actor, Recognition.organization_id),
+            )
+            .order_by(Recognition.serial_seq, Recognition.id)
+        )
+    )
+    if not ids:
+        raise DomainError(f"{year}年度在您的管辖范围内没有已批准的调解能手，没有可打印的证书")
+    return PrintJob(
+        kind=PrintJobKind.CERTIFICATES,
+        title=f"{year}年度调解能手荣誉证书（{len(ids)}份）",
+        parameters={"year": year, "ids": ids},
+        organization_id=actor.organization_id,
+    )
+
+
+def _evaluation_job(session: Session, actor: User, round_id: Any) -> PrintJob:
+    try:
+        rnd = session.get(AssessmentRound, int(round_id))
+    except (TypeError, ValueError):
+        rnd = None
+    if rnd is None or not can_reach_org(actor, rnd.organization):
+        raise DomainError("考评批次不存在或不在您的管辖范围内")
+    ranked = sorted(rnd.assessments, key=lambda a: (a.rank or 10**6, a.target_name))
+    if not ranked:
+        raise DomainError("该考评批次没有考评对象，没有可打印的通知书")
+    draft = assessment_documents.is_draft(rnd)
+    return PrintJob(
+        kind=PrintJobKind.EVALUATIONS,
+        title=f"{rnd.title}考评结果通知书（{len(ranked)}份{'，草稿' if draft else ''}）",
+        parameters={"round_id": rnd.id, "ids": [a.id for a in ranked]},
+        organization_id=rnd.organization_id,
+    )
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a job prints: the documents in order, how to lay out a chunk, and how to record each."""
+
+    items: list[tuple[Any, str | None]]
+    build: Callable[[list[Any]], Any]
+    fields: Callable[[Any], dict[str, Any]] | None  # None: a draft, nothing is issued
+    kind: DocumentKind
+
+
+def _certificate_plan(session: Session, job: PrintJob) -> Plan:
+    ids = job.parameters["ids"]
+    query = (
+        select(Recognition)
+        .where(Recognition.id.in_(ids))
+        .options(selectinload(Recognition.mediator), selectinload(Recognition.organization))
+    )
+    found = {r.id: r for r in session.scalars(query)}
+    for rid in ids:
+        rec = found.get(rid)
+        if rec is None or rec.status != RecognitionStatus.APPROVED:
+            name = rec.mediator.name if rec is not None else f"编号{rid}"
+            raise DomainError(f"{name}的荣誉已撤销或不存在，证书未打印；请重新提交批量打印")
+    return Plan(
+        items=[(found[rid], documents.new_serial()) for rid in ids],
+        build=certificates.certificate_batch,
+        fields=certificates.issue_fields,
+        kind=DocumentKind.CERTIFICATE,
+    )
+
+
+def _evaluation_plan(session: Session, job: PrintJob) -> Plan:
+    rnd = session.get(AssessmentRound, job.parameters["round_id"])
+    if rnd is None:
+        raise DomainError("考评批次已不存在，通知书未打印")
+    by_id = {a.id: a for a in rnd.assessments}
+    missing = [i for i in job.parameters["ids"] if i not in by_id]
+    if missing:
+        raise DomainError("考评批次的考评对象已变更，通知书未打印；请重新提交批量打印")
+    draft = assessment_documents.is_draft(rnd)
+    assessments: list[Assessment] = [by_id[i] for i in job.parameters["ids"]]
+    return Plan(
+        items=[(a, None if draft else documents.new_serial()) for a in assessments],
+        build=lambda chunk: assessment_documents.evaluation_batch(chunk, draft),
+        fields=None if draft else assessment_documents.evaluation_issue_fields,
+        kind=DocumentKind.EVALUATION,
+    )
+
+
+PLANS = {PrintJobKind.CERTIFICATES: _certificate_plan, PrintJobKind.EVALUATIONS: _evaluation_plan}
+
+
+def chunks(items: list[Any], size: int | None = None) -> Iterator[list[Any]]:
+    """Yield consecutive slices of `items` of at most `size` (default CHUNK)."""
+    size = size or CHUNK
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def run(job_id: int) -> PrintJob | None:
+    """Run a queued job in the current app context (any thread or worker); return it, or None if unknown.
+
+    The job is claimed with a conditional UPDATE, so a job handed to two workers runs once.
+    """
+    session = db.session
+    claimed = session.execute(
+        update(PrintJob)
+        .where(PrintJob.id == job_id, PrintJob.status == PrintJobStatus.QUEUED)
+        .values(status=PrintJobStatus.RUNNING, started_at=utcnow(), done=0)
+    )
+    session.commit()
+    job = session.get(PrintJob, job_id)
+    if job is None or not getattr(claimed, "rowcount", 0):
+        return job
+    requester = job.requested_by
+    actor = audit.Actor(requester.id if requester else None, job.requested_by_name)
+    base_url = job.parameters.get("base_url") or "http://localhost/"
+    # QR codes name the verification page with an absolute URL: outside a request, build it from the
+    # address the job was submitted from.
+    context = nullcontext() if has_request_context() else current_app.test_request_context(base_url=base_url)
+    try:
+        with context, audit.acting_as(actor):
+            _execute(session, job)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job, in Chinese
+        session.rollback()
+        if isinstance(exc, DomainError):
+            message = exc.message
+        else:
+            log.exception("print job %s failed", job_id)
+            message = f"生成失败：系统内部错误（{type(exc).__name__}），请联系管理员"
+        job = session.get(PrintJob, job_id)
+        if job is None:
+            return None
+        job.status, job.error, job.finished_at = PrintJobStatus.FAILED, message, utcnow()
+        with audit.acting_as(actor):
+            audit.record(session, AuditAction.EXPORT, "print_job", job.id, f"批量打印失败：{message}")
+        session.commit()
+    return job
+
+
+def _execute(session: Session, job: PrintJob) -> None:
+    plan = PLANS[job.kind](session, job)
+    layouts = []
+    with layout_only():
+        for chunk in chunks(plan.items):
+            layouts.append(plan.build(chunk).document)
+            job.done += len(chunk)
+            session.commit()  # progress, read by the job page every second
+    pdf, pages = join_pdf(layouts)
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    if plan.fields is not None:
+        fields = [plan.fields(subject) for subject, _serial in plan.items]
+        originals = _originals(session, plan.kind, fields)
+        for one, (_subject, serial) in zip(fields, plan.items, strict=True):
+            _record(session, job, one, serial or "", sha256, pages, originals.get(one["subject_id"]))
+    job.pdf, job.pdf_size, job.pages, job.sha256 = pdf, len(pdf), pages, sha256
+    job.status, job.finished_at = PrintJobStatus.DONE, utcnow()
+    audit.record(
+        session,
+        AuditAction.EXPORT,
+        "print_job",
+        job.id,
+        f"批量打印完成：{job.title}，共{pages}页",
+        sha256=[None, sha256],
+    )
+    session.commit()
+
+
+def _originals(
+    session: Session, kind: DocumentKind, fields: list[dict[str, Any]]
+) -> dict[int, IssuedDocument]:
+    """Return the first issue of each subject printed before, by subject id (one query for the batch)."""
+    ids = [f["subject_id"] for f in fields]
+    found: dict[int, IssuedDocument] = {}
+    query = (
+        select(IssuedDocument)
+        .where(
+            IssuedDocument.kind == kind,
+            IssuedDocument.subject_type == fields[0]["subject_type"],
+            IssuedDocument.subject_id.in_(ids),
+            IssuedDocument.reprint_of_id.is_(None),
+        )
+        .order_by(IssuedDocument.id)
+    )
+    for document in session.scalars(query):
+        found.setdefault(document.subject_id, document)
+    return found
+
+
+def _record(
+    session: Session,
+    job: PrintJob,
+    fields: dict[str, Any],
+    serial: str,
+    sha256: str,
+    pages: int,
+    original: IssuedDocument | None,
+) -> None:
+    """Record one issued document of the batch (a 补打 when the subject was issued before)."""
+    session.add(
+        IssuedDocument(
+            **{**fields, "title": fields["title"][:200]},
+            serial=serial,
+            sha256=sha256,
+            pages=pages,
+            issued_by=job.requested_by,
+            issued_by_name=job.requested_by_name,
+            reprint_of=original,
+        )
+    )
+
+
+# --- runners ---------------------------------------------------------------------------------------
+
+
+class SyncRunner:
+    """Run the job at once, in the caller's context and session (tests: `PRINT_JOBS_SYNC=True`)."""
+
+    def enqueue(self, job_id: int) -> None:
+        run(job_id)
+
+
+class ThreadRunner:
+    """The embedded default: one background thread per process runs the jobs in turn."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-job")
+
+    def enqueue(self, job_id: int) -> None:
+        self.pool.submit(self._run, job_id)
+
+    def _run(self, job_id: int) -> None:
+        # Its own app context, hence its own database session.
+        with self.app.app_context():
+            try:
+                run(job_id)
+            finally:
+                db.session.remove()
+
+
+class RQRunner:
+    """With REDIS_URL: enqueue on RQ; `flask print-worker` on any host runs the jobs."""
+
+    def __init__(self, redis_url: str, queue: str = QUEUE) -> None:
+        from redis import Redis
+        from rq import Queue
+
+        self.queue = Queue(queue, connection=Redis.from_url(redis_url))
+
+    def enqueue(self, job_id: int) -> None:
+        self.queue.enqueue(run_job, job_id, job_timeout=3600, description=f"print job {job_id}")
+
+
+def run_job(job_id: int) -> None:
+    """RQ entry point: run the job in a fresh app context of the worker's app."""
+    with current_app.app_context():
+        try:
+            run(job_id)
+        finally:
+            db.session.remove()
+
+
+def runner_for(app: Flask) -> SyncRunner | ThreadRunner | RQRunner:
+    """Return (and keep) the app's runner, chosen by its configuration."""
+    runner = app.extensions.get("print_jobs")
+    if runner is None:
+        if app.config.get("PRINT_JOBS_SYNC"):
+            runner = SyncRunner()
+        elif app.config.get("REDIS_URL"):
+            runner = RQRunner(app.config["REDIS_URL"], app.config.get("PRINT_JOBS_QUEUE") or QUEUE)
+        else:
+            runner = ThreadRunner(app)
+        app.extensions["print_jobs"] = runner
+    return runner
