@@ -89,6 +89,9 @@ class Config:
         conf["SECRET_KEY"] = secret
         conf["SESSION_COOKIE_SECURE"] = env_bool("SESSION_COOKIE_SECURE", False)
         conf["REDIS_URL"] = env_str("REDIS_URL")
+        # The address printed in QR codes of documents made by background jobs (e.g. http://10.1.2.3:5000);
+        # without it, the address the job was started from.
+        conf["PUBLIC_BASE_URL"] = env_str("PUBLIC_BASE_URL")
         conf["LOGIN_MAX_FAILURES"] = env_int("LOGIN_MAX_FAILURES", cls.LOGIN_MAX_FAILURES)
         conf["LOGIN_LOCK_MINUTES"] = env_int("LOGIN_LOCK_MINUTES", cls.LOGIN_LOCK_MINUTES)
         conf["RATELIMIT_ENABLED"] = env_bool("RATELIMIT_ENABLED", True)

@@ -8,6 +8,7 @@ and the verification QR code of the issued copy sit bottom left.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from portal.extensions import db
@@ -80,13 +81,19 @@ def certificate(
     )
 
 
-def certificate_batch(items: list[tuple[Recognition, str]]) -> Rendered:
-    """Render many certificates as one PDF in a single pass, one page each with its own serial."""
+def certificate_batch(
+    items: list[tuple[Recognition, str]], originals: Mapping[int, IssuedDocument] | None = None
+) -> Rendered:
+    """Render many certificates as one PDF in a single pass, one page each with its own serial.
+
+    `originals` maps a recognition id to its first issue, so a certificate printed before says 补打.
+    """
+    originals = originals or {}
     for recognition, _serial in items:
         check_printable(recognition)
     return render(
         "certificate.html",
-        pages=[_page(recognition, serial, None) for recognition, serial in items],
+        pages=[_page(recognition, serial, originals.get(recognition.id)) for recognition, serial in items],
         draft=False,
         reprint=None,
         serial=None,

@@ -152,9 +152,19 @@ def _certificate_plan(session: Session, job: PrintJob) -> Plan:
         if rec is None or rec.status != RecognitionStatus.APPROVED:
             name = rec.mediator.name if rec is not None else f"编号{rid}"
             raise DomainError(f"{name}的荣誉已撤销或不存在，证书未打印；请重新提交批量打印")
+    # Certificates printed before are 补打 copies of their first issue, and say so on the page.
+    first_issues = session.scalars(
+        select(IssuedDocument).where(
+            IssuedDocument.kind == DocumentKind.CERTIFICATE,
+            IssuedDocument.subject_type == "recognition",
+            IssuedDocument.subject_id.in_(ids),
+            IssuedDocument.reprint_of_id.is_(None),
+        )
+    )
+    originals = {doc.subject_id: doc for doc in first_issues}
     return Plan(
         items=[(found[rid], documents.new_serial()) for rid in ids],
-        build=certificates.certificate_batch,
+        build=lambda chunk: certificates.certificate_batch(chunk, originals),
         fields=certificates.issue_fields,
         kind=DocumentKind.CERTIFICATE,
     )

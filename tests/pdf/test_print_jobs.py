@@ -88,9 +88,9 @@ def test_certificate_job_prints_one_pdf_with_a_page_and_a_serial_per_certificate
     seen = []
     batch = certificates.certificate_batch
 
-    def spy(items):
+    def spy(items, originals=None):
         seen.append((len(items), db.session.get(PrintJob, job_ids[-1]).done if job_ids else None))
-        return batch(items)
+        return batch(items, originals)
 
     job_ids: list[int] = []
     original_run = print_jobs.run
@@ -117,11 +117,12 @@ def test_certificate_job_prints_one_pdf_with_a_page_and_a_serial_per_certificate
 
 
 def test_a_second_batch_is_recorded_as_reprint(sync, county, honours):
-    """Printing the year again records each certificate as a 补打 of the first issue."""
-    print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
-    print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
+    """Printing the year again records each certificate as a 补打 of the first issue, and prints it so."""
+    first = print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
+    again = print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
     records = issued(DocumentKind.CERTIFICATE)
     assert len(records) == 8 and sum(r.is_reprint for r in records) == 4
+    assert "补打" not in flat(first.pdf) and flat(again.pdf).count("补打") == 4
 
 
 def test_a_township_prints_only_its_own_subtree(sync, county, honours):
@@ -205,7 +206,7 @@ def test_an_unexpected_error_is_recorded_in_chinese(collect, county, honours, mo
     """A crash in rendering fails the job with a Chinese message naming the error type."""
     job = print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
 
-    def boom(items):
+    def boom(items, originals=None):
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setattr(certificates, "certificate_batch", boom)
