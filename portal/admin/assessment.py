@@ -17,11 +17,17 @@ from flask_admin.actions import action
 from flask_admin.model.form import InlineFormAdmin
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import validators
 
 from portal.admin.assessment_forms import LockedForm, ReasonForm, RoundForm
-from portal.admin.base import STALE_MESSAGE, SecureModelView, enum_filter, link, local_time, org_path_text
+from portal.admin.base import (
+    SecureModelView,
+    attempt,
+    enum_filter,
+    link,
+    local_time,
+    org_path_text,
+)
 from portal.admin.document_prints import RoundPrints
 from portal.extensions import db
 from portal.models.assessment import (
@@ -47,21 +53,8 @@ READERS = frozenset({Role.ADMIN, Role.EVALUATOR, Role.CLERK})
 class CriterionInline(InlineFormAdmin):
     """考评项目, edited inside the template form."""
 
-    form_columns = (
-        "id",
-        "sort_order",
-        "name",
-        "kind",
-        "indicator",
-        "rule",
-        "max_points",
-        "low",
-        "high",
-        "per_item",
-        "cap",
-        "no_data_points",
-        "standard",
-    )
+    # The criterion's own settings: the ones a template copy carries over, plus the id inline forms need.
+    form_columns = ("id", *assessment_templates.COPIED)
     column_labels = {
         "sort_order": "序号",
         "name": "考评项目",
@@ -299,19 +292,15 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
         actor = self._actor()
         form = LockedForm()
         manual = [c for c in rnd.template.criteria if c.kind == CriterionKind.MANUAL]
-        if form.validate_on_submit():
-            try:
-                entries = self._parse_scores(rnd, manual)
-                count = scoring.save_scores(db.session, rnd, actor, entries)
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            except StaleDataError:
-                db.session.rollback()
-                flash(STALE_MESSAGE, "error")
-            else:
-                flash(f"已保存{count}项评分", "success")
-                return redirect(back)
+        saved: list[int] = []
+        if form.validate_on_submit() and attempt(
+            None,
+            lambda: saved.append(
+                scoring.save_scores(db.session, rnd, actor, self._parse_scores(rnd, manual))
+            ),
+        ):
+            flash(f"已保存{saved[0]}项评分", "success")
+            return redirect(back)
         mine = {
             (s.assessment_id, s.criterion_id): s
             for a in rnd.assessments
@@ -353,18 +342,9 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
         form = form_class()
         if not form.is_submitted():
             form.lock_version.data = rnd.version
-        if form.validate_on_submit():
-            try:
-                run(rnd, form)
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            except StaleDataError:
-                db.session.rollback()
-                flash(STALE_MESSAGE, "error")
-            else:
-                flash(f"已{title}：{rnd.title}", "success")
-                return redirect(back)
+        if form.validate_on_submit() and attempt(form, lambda: run(rnd, form)):
+            flash(f"已{title}：{rnd.title}", "success")
+            return redirect(back)
         return self.render(template, rnd=rnd, form=form, title=title, hint=hint, return_url=back)
 
     @expose("/finalise/", methods=("GET", "POST"))

@@ -10,12 +10,18 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import validators
 
 from portal.admin.assessment import READERS
 from portal.admin.assessment_forms import LockedForm, NominateForm, NoticeForm, ReasonForm
-from portal.admin.base import STALE_MESSAGE, SecureModelView, enum_filter, link, local_time, org_names
+from portal.admin.base import (
+    SecureModelView,
+    attempt,
+    enum_filter,
+    link,
+    local_time,
+    org_names,
+)
 from portal.admin.document_prints import RecognitionPrints
 from portal.extensions import db
 from portal.models.audit import AuditAction
@@ -326,21 +332,9 @@ class RecognitionView(RecognitionPrints, SecureModelView):
         form = form_class()
         if not form.is_submitted():
             form.lock_version.data = rec.version
-        if form.validate_on_submit():
-            try:
-                run(rec, form)
-            except DomainError as exc:
-                db.session.rollback()
-                if exc.field and exc.field in form:
-                    form[exc.field].errors = [*form[exc.field].errors, exc.message]
-                else:
-                    flash(exc.message, "error")
-            except StaleDataError:
-                db.session.rollback()
-                flash(STALE_MESSAGE, "error")
-            else:
-                flash(f"已{title}：{rec}", "success")
-                return redirect(back)
+        if form.validate_on_submit() and attempt(form, lambda: run(rec, form)):
+            flash(f"已{title}：{rec}", "success")
+            return redirect(back)
         return self.render(
             "admin/assessment/confirm.html",
             rnd=None,

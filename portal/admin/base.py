@@ -101,6 +101,28 @@ def masked(kind: str) -> Callable[..., str]:
     return formatter
 
 
+def attempt(form: Any, action: Callable[[], Any]) -> bool:
+    """Run the service call of a submitted form: True if it went through, else roll back and say why.
+
+    A domain error naming one of the form's fields is shown under that field, any other in a flash; a
+    save based on a stale version (someone saved first) is refused with STALE_MESSAGE.
+    """
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.field and form is not None and exc.field in form:
+            form[exc.field].errors = [*form[exc.field].errors, exc.message]
+        else:
+            flash(exc.message, "error")
+        return False
+    except StaleDataError:
+        db.session.rollback()
+        flash(STALE_MESSAGE, "error")
+        return False
+    return True
+
+
 def sheet_text(value: Any) -> Any:
     """Return a value bound for a spreadsheet cell; text is quoted if it looks like a formula."""
     return sheets.text(value) if isinstance(value, str) else value

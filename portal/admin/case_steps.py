@@ -9,10 +9,9 @@ from typing import Any
 from flask import flash, redirect
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.admin import case_forms as f
-from portal.admin.base import BEIJING, STALE_MESSAGE
+from portal.admin.base import BEIJING, STALE_MESSAGE, attempt
 from portal.extensions import db
 from portal.models.case import Case, CaseEventKind, PartyRole
 from portal.models.org import Organization, OrgStatus
@@ -26,7 +25,7 @@ from portal.models.records import (
     RemainingRisk,
     SessionResult,
 )
-from portal.services import DomainError, case_records, cases
+from portal.services import case_records, cases
 from portal.services.deadlines import DeadlineRules
 
 K = CaseEventKind
@@ -228,35 +227,27 @@ def run_agreement_update(view: Any, case: Case, back: str) -> Any:
     form = f.AgreementUpdateForm(obj=agreement)
     if not form.is_submitted():
         form.lock_version.data = agreement.version
+
+    def save() -> None:
+        for name in (
+            "performed",
+            "performed_on",
+            "confirmation_court",
+            "confirmation_date",
+            "confirmation_number",
+        ):
+            value = form[name].data
+            setattr(agreement, name, value if value != "" else None)
+        case_records.update_agreement(
+            db.session, agreement, current_user._get_current_object(), today=datetime.now(BEIJING).date()
+        )
+
     if form.validate_on_submit():
         if str(form.lock_version.data) != str(agreement.version):
             flash(STALE_MESSAGE, "error")
-        else:
-            try:
-                for name in (
-                    "performed",
-                    "performed_on",
-                    "confirmation_court",
-                    "confirmation_date",
-                    "confirmation_number",
-                ):
-                    value = form[name].data
-                    setattr(agreement, name, value if value != "" else None)
-                case_records.update_agreement(
-                    db.session,
-                    agreement,
-                    current_user._get_current_object(),
-                    today=datetime.now(BEIJING).date(),
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            except StaleDataError:
-                db.session.rollback()
-                flash(STALE_MESSAGE, "error")
-            else:
-                flash("已更新协议履行及司法确认情况", "success")
-                return redirect(back)
+        elif attempt(None, save):
+            flash("已更新协议履行及司法确认情况", "success")
+            return redirect(back)
     return view.render(
         "admin/cases/act.html", case=case, step=None, title="协议履行与司法确认", form=form, return_url=back
     )

@@ -12,13 +12,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import validators
 
 from portal.admin.base import (
-    STALE_MESSAGE,
     OrgSubtreeFilter,
     SecureModelView,
+    attempt,
     enum_filter,
     local_time,
     org_path_text,
@@ -59,7 +58,7 @@ from portal.models.case import (
 )
 from portal.models.dictionary import DisputeType
 from portal.models.people import Expert, Mediator, MediatorStatus
-from portal.services import DomainError, cases, workflow
+from portal.services import cases, workflow
 from portal.services import search as search_index
 from portal.services.deadlines import (
     assess,
@@ -354,21 +353,11 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
             flash(reason, "error")
             return redirect(back)
         form = step_form(self, step, case)
-        if form.validate_on_submit():
-            try:
-                run_step(self, step, case, form, today=local_today(), rules=rules())
-            except DomainError as exc:
-                db.session.rollback()
-                if exc.field and exc.field in form:
-                    form[exc.field].errors = [*form[exc.field].errors, exc.message]
-                else:
-                    flash(exc.message, "error")
-            except StaleDataError:
-                db.session.rollback()
-                flash(STALE_MESSAGE, "error")
-            else:
-                flash(f"已办理「{step.label}」：{case.number}", "success")
-                return redirect(back)
+        if form.validate_on_submit() and attempt(
+            form, lambda: run_step(self, step, case, form, today=local_today(), rules=rules())
+        ):
+            flash(f"已办理「{step.label}」：{case.number}", "success")
+            return redirect(back)
         return self.render(
             "admin/cases/act.html",
             case=case,

@@ -10,12 +10,11 @@ from flask_admin.contrib.sqla import filters
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.admin.base import (
-    STALE_MESSAGE,
     OrgSubtreeFilter,
     SecureModelView,
+    attempt,
     enum_filter,
     link,
     local_time,
@@ -252,20 +251,12 @@ class ReviewView(ReviewPrints, SecureModelView):
             return redirect(back)
         target = self._target(step, review)
         form = self._step_form(step, review, target)
-        if form.validate_on_submit():
-            try:
-                run_step(
-                    db.session, current_user._get_current_object(), step, review, target, form, local_today()
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                _show_error(form, exc)
-            except StaleDataError:
-                db.session.rollback()
-                flash(STALE_MESSAGE, "error")
-            else:
-                flash(f"已办理「{step.label}」：{review}", "success")
-                return redirect(back)
+        actor = current_user._get_current_object()
+        if form.validate_on_submit() and attempt(
+            form, lambda: run_step(db.session, actor, step, review, target, form, local_today())
+        ):
+            flash(f"已办理「{step.label}」：{review}", "success")
+            return redirect(back)
         return self.render(
             "admin/reviews/act.html",
             review=review,
