@@ -77,6 +77,7 @@ class PrintJobView(SecureModelView):
     @expose("/details/")
     def details_view(self) -> Any:
         """Show one job: its progress bar (refreshed every second) and the download once done."""
+        print_jobs.reap_stale(db.session)
         job = self.get_one(request.args.get("id"))
         return self.render(
             self.details_template,
@@ -89,6 +90,7 @@ class PrintJobView(SecureModelView):
     @expose("/progress/")
     def progress(self) -> Any:
         """Return the job's progress as JSON, for the job page's progress bar."""
+        print_jobs.reap_stale(db.session)
         job = self.get_one(request.args.get("id"))
         return jsonify(
             status=job.status.value,

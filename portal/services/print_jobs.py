@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_request_context
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 PRINT_ROLES = frozenset({Role.ADMIN, Role.CLERK, Role.EVALUATOR})
 #: Documents laid out per render call: progress moves every CHUNK documents.
 CHUNK = 20
+#: A job still 生成中 after this long lost its process (a restart, a crash): it is marked failed.
+STALE_AFTER = timedelta(minutes=30)
 #: The RQ queue the workers listen on.
 QUEUE = "portal-print"
 #: The most documents one job may hold (a county has a few hundred honours or targets a year).
@@ -196,6 +199,22 @@ def chunks(items: list[Any], size: int | None = None) -> Iterator[list[Any]]:
     size = size or CHUNK
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def reap_stale(session: Session, now: datetime | None = None) -> int:
+    """Mark jobs whose process died mid-way (生成中 for longer than STALE_AFTER) failed; commits."""
+    now = now or utcnow()
+    result = session.execute(
+        update(PrintJob)
+        .where(PrintJob.status == PrintJobStatus.RUNNING, PrintJob.started_at < now - STALE_AFTER)
+        .values(
+            status=PrintJobStatus.FAILED,
+            finished_at=now,
+            error="生成中断：处理进程已停止（超过30分钟未完成），请重新提交批量打印",
+        )
+    )
+    session.commit()
+    return getattr(result, "rowcount", 0) or 0
 
 
 def run(job_id: int) -> PrintJob | None:

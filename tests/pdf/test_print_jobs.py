@@ -305,3 +305,14 @@ def test_start_needs_csrf(csrf_app):
     response = client.post("/admin/print_jobs/start/certificates/", data={"year": "2025"})
     assert response.status_code == 400
     assert db.session.scalar(select(func.count(PrintJob.id))) == 0
+
+
+def test_a_job_whose_process_died_is_marked_failed(sync, county, honours):
+    """A job left 生成中 by a crashed or restarted process is failed after half an hour, in Chinese."""
+    job = print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
+    job.status, job.started_at = PrintJobStatus.RUNNING, datetime(2026, 1, 5, 2, tzinfo=UTC)
+    db.session.commit()
+    assert print_jobs.reap_stale(db.session, now=datetime(2026, 1, 5, 2, 20, tzinfo=UTC)) == 0
+    assert print_jobs.reap_stale(db.session, now=datetime(2026, 1, 5, 2, 31, tzinfo=UTC)) == 1
+    db.session.refresh(job)
+    assert job.status == PrintJobStatus.FAILED and job.error.startswith("生成中断")
