@@ -133,8 +133,19 @@ class CaseAnswersMixin:
     def answers_section(self, form: Any = None, case: Case | None = None) -> Markup:
         """Render the extra fields of the type chosen in the form (or the case's own version)."""
         dispute_type = form.dispute_type.data if form is not None and "dispute_type" in form else None
-        if dispute_type is None and case is not None:
-            dispute_type = case.dispute_type
+        return self._section(dispute_type or (case.dispute_type if case is not None else None), case)
+
+    @expose("/answers/")
+    def answers_fragment(self) -> Any:
+        """Return the extra-fields section for a dispute type, when the registration form changes type."""
+        if not self._holds(self.write_roles):  # type: ignore[attr-defined]
+            abort(403)
+        dispute_type = db.session.get(DisputeType, request.args.get("dispute_type", type=int) or 0)
+        case = self.get_one(request.args["id"]) if request.args.get("id") else None  # type: ignore[attr-defined]
+        return self._section(dispute_type, case) if dispute_type is not None else ""
+
+    def _section(self, dispute_type: DisputeType | None, case: Case | None) -> Markup:
+        """Render the version that applies (the case's own while its type is unchanged), filled in."""
         version = formdefs.version_for(db.session, dispute_type, case)
         if version is None:
             return Markup("")
@@ -156,36 +167,6 @@ class CaseAnswersMixin:
             local_today().isoformat(),
             title=f"附加信息：{version.title}",
             note=note,
-        )
-
-    @expose("/answers/")
-    def answers_fragment(self) -> Any:
-        """Return the extra-fields section for a dispute type, when the registration form changes type."""
-        if not self._holds(self.write_roles):  # type: ignore[attr-defined]
-            abort(403)
-        dispute_type = db.session.get(DisputeType, request.args.get("dispute_type", type=int) or 0)
-        case = self.get_one(request.args["id"]) if request.args.get("id") else None  # type: ignore[attr-defined]
-        if case is not None and dispute_type is not None and case.dispute_type_id != dispute_type.id:
-            case_for_version = None
-        else:
-            case_for_version = case
-        if dispute_type is None:
-            return ""
-        version = formdefs.version_for(db.session, dispute_type, case_for_version)
-        if version is None:
-            return ""
-        values = (
-            case.answers or {}
-            if case_for_version is not None and case_for_version.form_version_id == version.id
-            else engine.defaults(version.body)
-        )
-        return render.section(
-            version.body,
-            values,
-            {},
-            local_today().isoformat(),
-            title=f"附加信息：{version.title}",
-            note=f"第{version.number}版",
         )
 
     def validate_form(self, form: Any) -> bool:
