@@ -67,6 +67,8 @@ class Config:
     # Batch printing (services.print_jobs): run jobs at once in the caller (tests), else on RQ when
     # REDIS_URL is set, else on a background thread of the web process.
     PRINT_JOBS_SYNC = False
+    # Worker processes that lay out a batch (portal.pdf.pool); 1 lays it out in the job's own process.
+    PRINT_PROCESSES = min(os.cpu_count() or 1, 4)
 
     # Ledger deadlines (DESIGN §3); services read them through DeadlineRules.from_config.
     CASE_MEDIATION_DAYS = 30  # mediation due this many days after acceptance
@@ -92,6 +94,7 @@ class Config:
         # The address printed in QR codes of documents made by background jobs (e.g. http://10.1.2.3:5000);
         # without it, the address the job was started from.
         conf["PUBLIC_BASE_URL"] = env_str("PUBLIC_BASE_URL")
+        conf["PRINT_PROCESSES"] = env_int("PRINT_PROCESSES", cls.PRINT_PROCESSES)
         conf["LOGIN_MAX_FAILURES"] = env_int("LOGIN_MAX_FAILURES", cls.LOGIN_MAX_FAILURES)
         conf["LOGIN_LOCK_MINUTES"] = env_int("LOGIN_LOCK_MINUTES", cls.LOGIN_LOCK_MINUTES)
         conf["RATELIMIT_ENABLED"] = env_bool("RATELIMIT_ENABLED", True)

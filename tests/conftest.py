@@ -52,6 +52,7 @@ def make_app(database_url: str, **overrides) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "PRINT_PROCESSES": 1,  # batches lay out in the test's process (test_print_pool.py: on a pool)
     }
     config.update(overrides)
     return create_app(config)

@@ -1,11 +1,15 @@
 """Official documents as PDF (WeasyPrint): a template, the sandboxed fetcher and the print stylesheet.
 
-One function per document kind lives in `portal/pdf/documents.py`; they all come through `render`.
+One module per document family (`case_documents`, `assessment_documents`, `review_documents`,
+`certificates`); they all come through `render`. Batch jobs lay documents out with `layout`, on worker
+processes where configured (`portal.pdf.pool`).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +24,17 @@ from flask import current_app, render_template, url_for
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from portal.pdf.fetcher import PortalFetcher
+from portal.pdf.fetcher import INLINE, PortalFetcher
 
 PRINT_CSS = "pdf/print.css"
+
+
+@dataclass
+class Source:
+    """A document's markup, ready for WeasyPrint: the HTML and the images lifted out of it."""
+
+    html: str
+    images: dict[str, tuple[bytes, str]]
 
 
 @dataclass
@@ -32,35 +44,49 @@ class Rendered:
     pdf: bytes
     pages: int
     requested: list[str]
-    #: The laid-out document, set only inside `layout_only()` (then `pdf` is empty).
-    document: Any = None
+    #: The markup, set only inside `markup_only()` (then nothing is laid out: `pdf` is empty).
+    source: Source | None = None
 
 
 # Per thread (Pango's font map is not thread-safe; print jobs render on a background thread): the font
 # configuration, and the print stylesheet parsed once, re-read only when the file changes. Parsing it
 # and setting up fonts took a quarter of a certificate's render time.
 _cache = threading.local()
-_layout_only: ContextVar[bool] = ContextVar("pdf_layout_only", default=False)
+_markup_only: ContextVar[bool] = ContextVar("pdf_markup_only", default=False)
+#: An image a template inlined: `src="data:image/png;base64,…"` (a seal, a QR code).
+_INLINE_IMAGE = re.compile(r'src="data:(image/[a-z+.-]+);base64,([A-Za-z0-9+/=]+)"')
 
 
 @contextmanager
-def layout_only() -> Iterator[None]:
-    """Within the block `render` lays documents out without writing them (`Rendered.document`).
+def markup_only() -> Iterator[None]:
+    """Within the block `render` returns the document's markup (`Rendered.source`) and lays nothing out.
 
-    Batch jobs lay out chunks for progress and write them once with `join_pdf`: one font subset and
-    one file, instead of a subset per chunk.
+    Batch jobs (`services.print_jobs`) build the markup of each chunk here, in the app, then lay the
+    chunks out with `layout` (here or on worker processes, `portal.pdf.pool`) and write them as one file.
     """
-    token = _layout_only.set(True)
+    token = _markup_only.set(True)
     try:
         yield
     finally:
-        _layout_only.reset(token)
+        _markup_only.reset(token)
 
 
-def join_pdf(documents: list[Any]) -> tuple[bytes, int]:
-    """Write the pages of several laid-out documents as one PDF; return it and its page count."""
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf(), len(pages)
+def lift_inline_images(html: str) -> Source:
+    """Take the images a template inlined as `data:` URLs out of the markup.
+
+    The HTML parser is pure Python and reads a 30 KB seal character by character, on every page of a
+    batch: a tenth of a certificate's time. The images become `portal:inline/<sha1>`, named by content,
+    so a seal printed on 200 pages is also embedded in the PDF once (WeasyPrint keys images by URL).
+    """
+    images: dict[str, tuple[bytes, str]] = {}
+
+    def lift(match: re.Match[str]) -> str:
+        url = INLINE + hashlib.sha1(match[2].encode(), usedforsecurity=False).hexdigest()
+        if url not in images:
+            images[url] = (base64.b64decode(match[2]), match[1])
+        return f'src="{url}"'
+
+    return Source(_INLINE_IMAGE.sub(lift, html), images)
 
 
 def _print_stylesheet(static_folder: str) -> tuple[CSS, FontConfiguration]:
@@ -75,24 +101,44 @@ def _print_stylesheet(static_folder: str) -> tuple[CSS, FontConfiguration]:
     return _cache.css, _cache.fonts
 
 
+def warm(static_folder: str) -> None:
+    """Parse the print stylesheet and set up fonts for this thread now (a worker process starting)."""
+    _print_stylesheet(static_folder)
+
+
+def layout(source: Source, static_folder: str, images: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
+    """Lay `source` out with the print stylesheet; return the WeasyPrint document and the URLs it asked for.
+
+    Needs no Flask context (worker processes call it). `images` is WeasyPrint's image cache, shared by
+    the chunks of a batch so the seal is decoded once.
+    """
+    stylesheet, fonts = _print_stylesheet(static_folder)
+    fetcher = PortalFetcher(static_folder, source.images)
+    document = HTML(string=source.html, base_url="portal:static/", url_fetcher=fetcher).render(
+        stylesheets=[stylesheet], font_config=fonts, cache=images
+    )
+    return document, fetcher.requested
+
+
+def join_pdf(documents: list[Any]) -> tuple[bytes, int]:
+    """Write the pages of several laid-out documents as one PDF; return it and its page count.
+
+    One file, one font subset for all of them (writing chunk by chunk would embed a subset per chunk).
+    """
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf(), len(pages)
+
+
 def render(template: str, **context: Any) -> Rendered:
     """Render `templates/pdf/<template>` to PDF; Jinja escapes user text, resources come only from the app.
 
     The print stylesheet is applied here (parsed once per thread), not linked from the template.
     """
-    html = render_template(f"pdf/{template}", **context)
-    static_folder = current_app.static_folder or "static"
-    stylesheet, fonts = _print_stylesheet(static_folder)
-    fetcher = PortalFetcher(static_folder)
-    document = HTML(string=html, base_url="portal:static/", url_fetcher=fetcher).render(
-        stylesheets=[stylesheet], font_config=fonts
-    )
-    if _layout_only.get():
-        return Rendered(
-            pdf=b"", pages=len(document.pages), requested=list(fetcher.requested), document=document
-        )
-    pdf = document.write_pdf()
-    return Rendered(pdf=pdf, pages=len(document.pages), requested=list(fetcher.requested))
+    source = lift_inline_images(render_template(f"pdf/{template}", **context))
+    if _markup_only.get():
+        return Rendered(pdf=b"", pages=0, requested=[], source=source)
+    document, requested = layout(source, current_app.static_folder or "static")
+    return Rendered(pdf=document.write_pdf(), pages=len(document.pages), requested=list(requested))
 
 
 def qr_data_url(serial: str) -> str:

@@ -1,9 +1,10 @@
 """批量打印: every certificate of a year, or every 考评结果通知书 of a round, as one PDF, in the background.
 
 `submit` checks who asks and what they may reach, records the job and hands it to the app's runner;
-`run` renders it in chunks (progress after each), joins the chunks into one PDF (one font subset for
-the whole file), and records the file and one `IssuedDocument` per certificate or report, each with its
-own verification serial, in one transaction: a job that fails leaves no half-issued serials behind.
+`run` builds the markup in chunks and lays them out (progress after each), here or, with
+`PRINT_PROCESSES` > 1, on worker processes (`portal.pdf.pool`, every core busy), writes one PDF, and
+records the file and one `IssuedDocument` per certificate or report, each with its own verification
+serial, in one transaction: a job that fails leaves no half-issued serials behind.
 
 Runners: `PRINT_JOBS_SYNC` runs the job at once in the caller's session (tests); with `REDIS_URL` the
 job goes to the RQ queue `portal-print`, served by `flask print-worker` on any host; otherwise (the
@@ -19,6 +20,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +38,7 @@ from portal.models.base import utcnow
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
 from portal.models.recognition import Recognition, RecognitionStatus
-from portal.pdf import assessment_documents, certificates, join_pdf, layout_only
+from portal.pdf import assessment_documents, certificates, join_pdf, layout, markup_only, pool
 from portal.services import DomainError, audit, documents
 from portal.services.scope import can_reach_org, org_in_scope
 
@@ -217,8 +219,10 @@ def reap_stale(session: Session, now: datetime | None = None) -> int:
     return getattr(result, "rowcount", 0) or 0
 
 
-def run(job_id: int) -> PrintJob | None:
+def run(job_id: int, processes: int | None = None) -> PrintJob | None:
     """Run a queued job in the current app context (any thread or worker); return it, or None if unknown.
+
+    `processes` overrides `PRINT_PROCESSES` (RQ workers lay out in their own process).
 
     The job is claimed with a conditional UPDATE, so a job handed to two workers runs once.
     """
@@ -240,11 +244,14 @@ def run(job_id: int) -> PrintJob | None:
     context = nullcontext() if has_request_context() else current_app.test_request_context(base_url=base_url)
     try:
         with context, audit.acting_as(actor):
-            _execute(session, job)
+            _execute(session, job, processes or int(current_app.config.get("PRINT_PROCESSES") or 1))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job, in Chinese
         session.rollback()
         if isinstance(exc, DomainError):
             message = exc.message
+        elif isinstance(exc, BrokenProcessPool):
+            log.exception("print job %s: a layout process died", job_id)
+            message = "生成失败：排版进程意外退出（可能是服务器内存不足），请稍后重新提交批量打印"
         else:
             log.exception("print job %s failed", job_id)
             message = f"生成失败：系统内部错误（{type(exc).__name__}），请联系管理员"
@@ -258,15 +265,33 @@ def run(job_id: int) -> PrintJob | None:
     return job
 
 
-def _execute(session: Session, job: PrintJob) -> None:
-    plan = PLANS[job.kind](session, job)
-    layouts = []
-    with layout_only():
+def _typeset(session: Session, job: PrintJob, plan: Plan, processes: int) -> tuple[bytes, int]:
+    """Lay out the plan's documents chunk by chunk, reporting progress, and write them; return PDF, pages."""
+    static_folder = current_app.static_folder or "static"
+
+    def progress(count: int) -> None:
+        job.done = min(job.done + count, job.total)
+        session.commit()  # read by the job page every second
+
+    with markup_only():
+        if processes > 1 and len(plan.items) > CHUNK:
+            size = pool.part_size(len(plan.items), processes, CHUNK)
+            parts = (
+                [(plan.build(chunk).source, len(chunk)) for chunk in chunks(part)]
+                for part in chunks(plan.items, size)
+            )
+            return pool.write(parts, static_folder, processes, progress)
+        laid_out, images = [], {}  # one image cache: the seal is decoded once per job
         for chunk in chunks(plan.items):
-            layouts.append(plan.build(chunk).document)
-            job.done += len(chunk)
-            session.commit()  # progress, read by the job page every second
-    pdf, pages = join_pdf(layouts)
+            laid_out.append(layout(plan.build(chunk).source, static_folder, images)[0])
+            progress(len(chunk))
+    return join_pdf(laid_out)
+
+
+def _execute(session: Session, job: PrintJob, processes: int) -> None:
+    plan = PLANS[job.kind](session, job)
+    pdf, pages = _typeset(session, job, plan, processes)
+    job.done = job.total
     sha256 = hashlib.sha256(pdf).hexdigest()
     if plan.fields is not None:
         fields = [plan.fields(subject) for subject, _serial in plan.items]
@@ -344,7 +369,8 @@ class ThreadRunner:
     """The embedded default: one background thread per process runs the jobs in turn."""
 
     def __init__(self, app: Flask) -> None:
-        self.app = app
+        # The app itself: a `current_app` proxy would be unbound in the job thread.
+        self.app = getattr(app, "_get_current_object", lambda: app)()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-job")
 
     def enqueue(self, job_id: int) -> None:
@@ -373,10 +399,14 @@ class RQRunner:
 
 
 def run_job(job_id: int) -> None:
-    """RQ entry point: run the job in a fresh app context of the worker's app."""
+    """RQ entry point: run the job in a fresh app context of the worker's app.
+
+    Laid out in the worker's own (forked, per-job) process: RQ spreads jobs over workers, so run one
+    `flask print-worker` per core rather than a pool per job.
+    """
     with current_app.app_context():
         try:
-            run(job_id)
+            run(job_id, processes=1)
         finally:
             db.session.remove()
 

@@ -62,8 +62,9 @@ def text_of(pdf: bytes) -> str:
 
 
 def fetched_only_our_own(requested: list[str]) -> bool:
-    """Return whether a render asked for nothing but the print stylesheet and data: URLs (seal, QR code)."""
-    return all(u.startswith("data:") or u == "portal:static/pdf/print.css" for u in requested)
+    """Return whether a render asked for nothing but the print stylesheet and its own images (seal, QR)."""
+    ours = ("data:", "portal:inline/", "portal:static/pdf/print.css")
+    return all(u.startswith(ours) for u in requested)
 
 
 def flat(pdf: bytes) -> str:

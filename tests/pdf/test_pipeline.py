@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.models import DocumentKind
-from portal.pdf import arabic_date, chinese_date, fonts, render
+from portal.pdf import arabic_date, chinese_date, fonts, lift_inline_images, render
 from portal.pdf.fetcher import PortalFetcher
 from portal.services import documents
 
@@ -51,6 +51,7 @@ def test_user_text_is_printed_literally_and_nothing_is_fetched(probe):
         "portal:static/../portal/config.py",
         "portal:static/../../etc/passwd",
         "portal:templates/pdf/_base.html",
+        "portal:inline/0123456789abcdef0123456789abcdef01234567",
     ],
 )
 def test_fetcher_refuses_everything_but_static_files(app, url):
@@ -58,6 +59,22 @@ def test_fetcher_refuses_everything_but_static_files(app, url):
     fetcher = PortalFetcher(app.static_folder)
     with pytest.raises(ValueError, match="refused|disallowed"):
         fetcher.fetch(url)
+
+
+def test_inlined_images_leave_the_markup_once_each_and_user_text_stays_text(probe):
+    """Template data: images become content-named portal:inline/ URLs; the same seal twice is one image.
+
+    A data: URL typed by a user is escaped by Jinja, so it is neither lifted nor fetched: it prints as text.
+    """
+    seal, qr = "data:image/png;base64,iVBORw0KGgo=", "data:image/png;base64,R0lGODlh"
+    source = lift_inline_images(f'<img src="{seal}"><p>x</p><img src="{seal}"><img src="{qr}">')
+    assert "data:" not in source.html and len(source.images) == 2
+    assert list(source.images.values()) == [(b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF89a", "image/png")]
+    typed = f'<img src="{seal}">'
+    with probe.test_request_context():
+        result = render("probe.html", text=typed, serial=None)
+    assert result.requested == []
+    assert "iVBORw0KGgo" in "".join(PdfReader(io.BytesIO(result.pdf)).pages[0].extract_text().split())
 
 
 def test_fetcher_serves_static_files_and_data_urls(app):

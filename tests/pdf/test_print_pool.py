@@ -1,0 +1,149 @@
+"""批量打印 on worker processes (portal.pdf.pool): same file, same records, progress, a dying pool."""
+
+from __future__ import annotations
+
+import io
+import time
+from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, date, datetime
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    DocumentKind,
+    Gender,
+    IssuedDocument,
+    Mediator,
+    Organization,
+    OrgKind,
+    OrgLevel,
+    Recognition,
+)
+from portal.models.print_job import PrintJob, PrintJobStatus
+from portal.models.recognition import RecognitionStatus
+from portal.pdf import Source, pool
+from portal.services import accounts, audit, print_jobs
+from portal.validators import make_id_number
+from tests.conftest import PASSWORD, make_app
+from tests.pdf.test_print_jobs import NAMES, honours  # noqa: F401 - the fixture
+
+
+@pytest.fixture
+def pooled(app, monkeypatch):
+    """Jobs run at once, two documents per chunk, laid out on two worker processes."""
+    app.config.update(PRINT_JOBS_SYNC=True, PRINT_PROCESSES=2)
+    app.extensions.pop("print_jobs", None)
+    monkeypatch.setattr(print_jobs, "CHUNK", 2)
+    yield app
+    pool.shutdown()
+
+
+def test_a_batch_on_the_pool_is_one_pdf_in_order_with_progress(pooled, county, honours, monkeypatch):  # noqa: F811
+    """Four certificates in two parts on two workers: one 4-page PDF in serial order, progress 2 + 2."""
+    counts: list[int] = []
+    write = pool.write
+
+    def spy(parts, static_folder, processes, on_progress):
+        parts = list(parts)
+        assert [len(part) for part in parts] == [1, 1]  # two parts of one 2-document chunk
+        return write(parts, static_folder, processes, lambda n: (counts.append(n), on_progress(n)))
+
+    monkeypatch.setattr(pool, "write", spy)
+    job = print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
+
+    db.session.refresh(job)
+    assert job.status == PrintJobStatus.DONE, job.error
+    assert (job.done, job.total, job.pages) == (4, 4, 4)
+    assert sorted(counts) == [2, 2]
+    reader = PdfReader(io.BytesIO(job.pdf))
+    assert reader.metadata.title == "荣誉证书"
+    pages = ["".join(page.extract_text().split()) for page in reader.pages]
+    for page, name in zip(pages, NAMES, strict=True):  # the parts come back in order
+        assert name in page
+    records = list(
+        db.session.scalars(select(IssuedDocument).where(IssuedDocument.kind == DocumentKind.CERTIFICATE))
+    )
+    assert len(records) == 4 and all(r.sha256 == job.sha256 for r in records)
+    for record, page in zip(sorted(records, key=lambda r: r.number), pages, strict=True):
+        assert record.serial in page
+
+
+@pytest.mark.parametrize(
+    ("total", "processes", "size"),
+    [(200, 2, 100), (45, 2, 40), (30, 4, 20), (10, 2, 20), (5000, 4, 100), (201, 2, 100)],
+)
+def test_parts_keep_every_worker_busy_and_stay_bounded(total, processes, size):
+    """A whole number of chunks per part, enough parts for the workers, none over PART documents."""
+    assert pool.part_size(total, processes, 20) == size
+
+
+def test_a_pool_that_cannot_start_fails_the_batch_and_is_replaced(tmp_path):
+    """Workers that die (here: no print stylesheet) raise BrokenProcessPool; the next batch starts anew."""
+    with pytest.raises(BrokenProcessPool):
+        pool.write([[(Source("<p>测试</p>", {}), 1)]], str(tmp_path), 2, lambda n: None)
+    assert pool._pool is None
+
+
+def test_a_dying_pool_fails_the_job_in_chinese_and_issues_nothing(pooled, county, honours, monkeypatch):  # noqa: F811
+    """A worker killed mid-batch (out of memory, say): the job says so in Chinese; no serial is issued."""
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr(pool, "write", broken)
+    job = print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
+
+    db.session.refresh(job)
+    assert job.status == PrintJobStatus.FAILED and "排版进程意外退出" in job.error
+    assert db.session.scalar(select(IssuedDocument.id).limit(1)) is None
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_embedded_runner_prints_in_a_background_thread(tmp_path, processes):
+    """The web process's default: the job runs on its own thread (own app context and session), here or
+    on the pool; the requester's page sees it finish. (Its runner once held the `current_app` proxy,
+    which is unbound on that thread, so every job failed.)"""
+    app = make_app(f"sqlite:///{tmp_path / 'thread.sqlite3'}", PRINT_PROCESSES=processes)
+    with app.app_context(), audit.acting_as(audit.Actor(None, "test")):
+        db.create_all()
+        office = Organization(
+            name="清河县司法局", code="QH", level=OrgLevel.COUNTY, kind=OrgKind.COORDINATION_CENTRE
+        )
+        clerk = accounts.create_user(db.session, "clerk_t", "文书乙", PASSWORD, ["clerk"], office)
+        for seq in range(1, 4):
+            person = Mediator(
+                name=f"王{'一二三'[seq - 1]}",
+                gender=Gender.MALE,
+                organization=office,
+                id_number=make_id_number("371525", date(1980, 1, seq), seq, "male"),
+            )
+            db.session.add(
+                Recognition(
+                    year=2025,
+                    title="调解能手",
+                    mediator=person,
+                    organization=office,
+                    status=RecognitionStatus.APPROVED,
+                    nominated_on=date(2025, 12, 1),
+                    decided_at=datetime(2026, 1, 5, 2, tzinfo=UTC),
+                    serial=f"能手〔2025〕{seq:03d}号",
+                    serial_seq=seq,
+                )
+            )
+        db.session.commit()
+        with app.test_request_context():
+            job_id = print_jobs.submit(db.session, clerk, "certificates", year=2025).id
+        assert isinstance(print_jobs.runner_for(app), print_jobs.ThreadRunner)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            db.session.rollback()  # end the read, so the job's thread can write (SQLite)
+            job = db.session.get(PrintJob, job_id)
+            if job.status in (PrintJobStatus.DONE, PrintJobStatus.FAILED):
+                break
+            time.sleep(0.1)
+        assert (job.status, job.error, job.pages) == (PrintJobStatus.DONE, None, 3)
+        db.session.remove()
+    pool.shutdown()
