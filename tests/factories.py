@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,8 +22,10 @@ from portal.models import (
     Party,
     PartyKind,
     PartyRole,
+    Recognition,
     User,
 )
+from portal.models.recognition import RecognitionStatus
 from portal.services import cases
 from portal.validators import make_credit_code, make_id_number
 
@@ -62,6 +64,23 @@ def mediator(
     )
     session.add(person)
     return person
+
+
+def honour(session: Session, person: Mediator, seq: int, year: int = 2025) -> Recognition:
+    """Add an approved 调解能手 of `year` for `person` (serial 能手〔year〕00N号), as approval leaves it."""
+    rec = Recognition(
+        year=year,
+        title="调解能手",
+        mediator=person,
+        organization=person.organization,
+        status=RecognitionStatus.APPROVED,
+        nominated_on=date(year, 12, 1),
+        decided_at=datetime(year + 1, 1, 5, 2, tzinfo=UTC),
+        serial=f"能手〔{year}〕{seq:03d}号",
+        serial_seq=seq,
+    )
+    session.add(rec)
+    return rec
 
 
 def build_county(session: Session, password: str) -> None:

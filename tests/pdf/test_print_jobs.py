@@ -13,13 +13,14 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, DocumentKind, IssuedDocument, Recognition
+from portal.models import AuditEvent, DocumentKind, IssuedDocument
 from portal.models.assessment import CriterionKind, PeriodKind
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
 from portal.models.recognition import RecognitionStatus
 from portal.pdf import certificates
 from portal.services import DomainError, print_jobs, scoring, standard_templates
 from portal.services.scoring import ScoreEntry
+from tests import factories
 from tests.auth.conftest import fresh_client
 from tests.conftest import PASSWORD
 from tests.pdf.official_samples import flat
@@ -57,22 +58,7 @@ def collect(app):
 @pytest.fixture
 def honours(county):
     """The four mediators of the county, each an approved 2025 调解能手 (two under 马集, two under 柳林)."""
-    recs = []
-    for seq, name in enumerate(NAMES, start=1):
-        person = county.mediators[name]
-        rec = Recognition(
-            year=2025,
-            title="调解能手",
-            mediator=person,
-            organization=person.organization,
-            status=RecognitionStatus.APPROVED,
-            nominated_on=date(2025, 12, 1),
-            decided_at=datetime(2026, 1, 5, 2, tzinfo=UTC),
-            serial=f"能手〔2025〕{seq:03d}号",
-            serial_seq=seq,
-        )
-        db.session.add(rec)
-        recs.append(rec)
+    recs = [factories.honour(db.session, county.mediators[name], seq) for seq, name in enumerate(NAMES, 1)]
     db.session.commit()
     return recs
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import time
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -14,19 +13,15 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     DocumentKind,
-    Gender,
     IssuedDocument,
-    Mediator,
     Organization,
     OrgKind,
     OrgLevel,
-    Recognition,
 )
 from portal.models.print_job import PrintJob, PrintJobStatus
-from portal.models.recognition import RecognitionStatus
 from portal.pdf import Source, pool
 from portal.services import accounts, audit, print_jobs
-from portal.validators import make_id_number
+from tests import factories
 from tests.conftest import PASSWORD, make_app
 from tests.pdf.test_print_jobs import NAMES, honours  # noqa: F401 - the fixture
 
@@ -113,26 +108,8 @@ def test_the_embedded_runner_prints_in_a_background_thread(tmp_path, processes):
             name="清河县司法局", code="QH", level=OrgLevel.COUNTY, kind=OrgKind.COORDINATION_CENTRE
         )
         clerk = accounts.create_user(db.session, "clerk_t", "文书乙", PASSWORD, ["clerk"], office)
-        for seq in range(1, 4):
-            person = Mediator(
-                name=f"王{'一二三'[seq - 1]}",
-                gender=Gender.MALE,
-                organization=office,
-                id_number=make_id_number("371525", date(1980, 1, seq), seq, "male"),
-            )
-            db.session.add(
-                Recognition(
-                    year=2025,
-                    title="调解能手",
-                    mediator=person,
-                    organization=office,
-                    status=RecognitionStatus.APPROVED,
-                    nominated_on=date(2025, 12, 1),
-                    decided_at=datetime(2026, 1, 5, 2, tzinfo=UTC),
-                    serial=f"能手〔2025〕{seq:03d}号",
-                    serial_seq=seq,
-                )
-            )
+        for seq, name in enumerate(("王一", "王二", "王三"), 1):
+            factories.honour(db.session, factories.mediator(db.session, name, office, seq), seq)
         db.session.commit()
         with app.test_request_context():
             job_id = print_jobs.submit(db.session, clerk, "certificates", year=2025).id
