@@ -24,6 +24,11 @@ def configure_sqlite(engine: Engine) -> None:
 
     pysqlite defers BEGIN and breaks SAVEPOINT handling; SQLAlchemy's documented recipe takes over
     transaction control. Foreign keys are enforced and WAL lets readers proceed during a write.
+
+    Transactions begin IMMEDIATE (take the write lock at once, waiting up to busy_timeout for it), as
+    Django's and Rails' SQLite settings do: a deferred transaction that has read and then writes fails
+    at once with "database is locked" if another connection committed in between, which the busy
+    timeout does not cover. The print job thread's progress commits made that happen to the job page.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -39,4 +44,4 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

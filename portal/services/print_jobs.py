@@ -273,17 +273,23 @@ def _typeset(session: Session, job: PrintJob, plan: Plan, processes: int) -> tup
         job.done = min(job.done + count, job.total)
         session.commit()  # read by the job page every second
 
+    def markup(chunk: list[Any]) -> Any:
+        """Build a chunk's markup, then end the read: on SQLite a transaction holds the write lock
+        (`extensions.configure_sqlite`), which the web requests must not wait for during layout."""
+        source = plan.build(chunk).source
+        session.commit()
+        return source
+
     with markup_only():
         if processes > 1 and len(plan.items) > CHUNK:
             size = pool.part_size(len(plan.items), processes, CHUNK)
             parts = (
-                [(plan.build(chunk).source, len(chunk)) for chunk in chunks(part)]
-                for part in chunks(plan.items, size)
+                [(markup(chunk), len(chunk)) for chunk in chunks(part)] for part in chunks(plan.items, size)
             )
             return pool.write(parts, static_folder, processes, progress)
         laid_out, images = [], {}  # one image cache: the seal is decoded once per job
         for chunk in chunks(plan.items):
-            laid_out.append(layout(plan.build(chunk).source, static_folder, images)[0])
+            laid_out.append(layout(markup(chunk), static_folder, images)[0])
             progress(len(chunk))
     return join_pdf(laid_out)
 

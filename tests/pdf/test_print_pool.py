@@ -116,11 +116,13 @@ def test_the_embedded_runner_prints_in_a_background_thread(tmp_path, processes):
         assert isinstance(print_jobs.runner_for(app), print_jobs.ThreadRunner)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            db.session.rollback()  # end the read, so the job's thread can write (SQLite)
-            job = db.session.get(PrintJob, job_id)
-            if job.status in (PrintJobStatus.DONE, PrintJobStatus.FAILED):
+            status, error, pages = db.session.execute(
+                select(PrintJob.status, PrintJob.error, PrintJob.pages).where(PrintJob.id == job_id)
+            ).one()
+            db.session.rollback()  # end the read, as a request does, so the job's thread can write
+            if status in (PrintJobStatus.DONE, PrintJobStatus.FAILED):
                 break
             time.sleep(0.1)
-        assert (job.status, job.error, job.pages) == (PrintJobStatus.DONE, None, 3)
+        assert (status, error, pages) == (PrintJobStatus.DONE, None, 3)
         db.session.remove()
     pool.shutdown()
