@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -130,6 +133,13 @@ def test_round_summary_and_batch(app, county, mediator_round):
     pages = [flat(batch.pdf)]
     assert batch.pages >= 3 and all(f"SER{i}-AAAA" in pages[0] for i in range(3))
     assert fetched_only_our_own(batch.requested)
+    # Each report numbers its own pages — 1 —, — 2 —…, whatever came before it in the file.
+    numbers: dict[str, list[int]] = {}
+    for page in PdfReader(io.BytesIO(batch.pdf)).pages:
+        text = "".join(page.extract_text().split())
+        serial = re.search(r"SER\d+-AAAA", text)[0]
+        numbers.setdefault(serial, []).append(int(re.search(r"—(\d+)—", text)[1]))
+    assert len(numbers) == 3 and all(n == list(range(1, len(n) + 1)) for n in numbers.values()), numbers
 
 
 def test_print_routes_issue_reprint_and_scope(app, county, mediator_round, login_as):
