@@ -6,7 +6,9 @@ Builds a throwaway SQLite database (migrated, one county office with its seal, N
 * batch: a `services.print_jobs` job of N certificates, run synchronously (chunks laid out, joined into
   one PDF, N IssuedDocument rows): ms per page and the PDF size. First laid out in the job's own process
   (PRINT_PROCESSES=1), then on the worker pool (PRINT_PROCESSES, default one per core): its first job
-  (the pool starting), then --batch-runs more with the pool warm, whose median is `batch_ms_per_page`;
+  (the pool starting), then --batch-runs more with the pool warm, whose median is `batch_ms_per_page`
+  (wall time of the whole job on all workers). Every job after the first prints the year again, so its
+  certificates are 补打 copies: the same page with one more line;
 * baseline: the same certificate HTML rendered with WeasyPrint's defaults, as the pipeline did before
   its optimisations: print.css fetched and parsed per document, a fresh font configuration, the QR code
   as an SVG with the best mask searched, and fontTools subsetting (HarfBuzz subsetting switched off for

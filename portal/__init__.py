@@ -10,7 +10,16 @@ from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.config import Config
-from portal.extensions import babel, configure_sqlite, csrf, db, limiter, login_manager, migrate
+from portal.extensions import (
+    babel,
+    configure_sqlite,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mark_reading_request,
+    migrate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     db.init_app(app)
+    app.before_request(mark_reading_request)  # first: before any hook that queries
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(

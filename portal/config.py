@@ -40,6 +40,11 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def usable_cores() -> int:
+    """Return the number of cores this process may run on (its CPU affinity), else the machine's."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class Config:
     """Defaults; every value can be overridden from the environment in `load`."""
 
@@ -67,8 +72,9 @@ class Config:
     # Batch printing (services.print_jobs): run jobs at once in the caller (tests), else on RQ when
     # REDIS_URL is set, else on a background thread of the web process.
     PRINT_JOBS_SYNC = False
-    # Worker processes that lay out a batch (portal.pdf.pool); 1 lays it out in the job's own process.
-    PRINT_PROCESSES = min(os.cpu_count() or 1, 4)
+    # Worker processes that lay out a batch (portal.pdf.pool), per web process; 1 lays it out in the job's
+    # own process. Default: the cores this process may run on, at most 4.
+    PRINT_PROCESSES = min(usable_cores(), 4)
 
     # Ledger deadlines (DESIGN §3); services read them through DeadlineRules.from_config.
     CASE_MEDIATION_DAYS = 30  # mediation due this many days after acceptance

@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and initialised in `create_app`."""
 
+import logging
+
+from flask import current_app, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,6 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from portal.models.base import Base
 
@@ -17,6 +21,20 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+log = logging.getLogger(__name__)
+
+
+#: Requests with these methods only read, unless the view calls `start_writing` first.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+#: Set on a request's environ (request-scoped: tests share one app context, hence `g`, across requests).
+READING = "portal.db_reading"
+
+
+def mark_reading_request() -> None:
+    """`before_request`, registered first: a page view (GET) reads only, until it calls `start_writing`."""
+    request.environ[READING] = request.method in READING_METHODS
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -25,10 +43,11 @@ def configure_sqlite(engine: Engine) -> None:
     pysqlite defers BEGIN and breaks SAVEPOINT handling; SQLAlchemy's documented recipe takes over
     transaction control. Foreign keys are enforced and WAL lets readers proceed during a write.
 
-    Transactions begin IMMEDIATE (take the write lock at once, waiting up to busy_timeout for it), as
-    Django's and Rails' SQLite settings do: a deferred transaction that has read and then writes fails
-    at once with "database is locked" if another connection committed in between, which the busy
-    timeout does not cover. The print job thread's progress commits made that happen to the job page.
+    A transaction that reads and then writes fails at once with "database is locked" if another
+    connection committed in between (the busy timeout does not cover that case), so transactions that
+    will write begin IMMEDIATE: they take the write lock first, waiting up to the busy timeout for it.
+    Those are form posts, GET views after `start_writing`, and everything outside a dispatched request
+    (the print job thread, RQ workers, commands). Page views begin deferred and read side by side.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -44,4 +63,32 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _reading() else "BEGIN IMMEDIATE")
+
+
+def _reading() -> bool:
+    """Return whether this is a page view that has not said it writes (see `mark_reading_request`)."""
+    return has_request_context() and request.environ.get(READING, False)
+
+
+def _guard_reading_requests(session, flush_context, instances) -> None:
+    """Refuse (TESTING) or log a write from a page view that did not call `start_writing` first."""
+    if (session.new or session.dirty or session.deleted) and _reading():
+        message = f"{request.method} {request.path} writes without start_writing()"
+        if current_app.testing:
+            raise RuntimeError(message)
+        log.warning(message)
+
+
+def start_writing() -> None:
+    """Say that this GET view writes next (an audit record, an issued document, a reaped job); commits.
+
+    Ends the view's read transaction, so its writes run in a new one that, on SQLite, takes the write
+    lock first (`configure_sqlite`). Call it after the reads whose results the writes do not depend on
+    (an export builds its file first), before the first write.
+    """
+    request.environ[READING] = False
+    db.session.commit()
+
+
+event.listen(Session, "before_flush", _guard_reading_requests)

@@ -29,7 +29,7 @@ from portal.admin.base import (
     org_path_text,
 )
 from portal.admin.document_prints import RoundPrints
-from portal.extensions import db
+from portal.extensions import db, start_writing
 from portal.models.assessment import (
     AssessmentCriterion,
     AssessmentRound,
@@ -396,6 +396,7 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
         ids = {i for a in rnd.assessments for r in a.results for i in (r.evidence or {}).get("case_ids", [])}
         numbers = dict(db.session.execute(select(Case.id, Case.number).where(Case.id.in_(ids))).all())
         data = sheets.round_workbook(rnd, numbers)
+        start_writing()
         audit.record(db.session, AuditAction.EXPORT, "assessment_round", rnd.id, f"导出考评结果：{rnd.title}")
         db.session.commit()
         return send_file(

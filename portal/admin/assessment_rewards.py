@@ -23,7 +23,7 @@ from portal.admin.base import (
     org_names,
 )
 from portal.admin.document_prints import RecognitionPrints
-from portal.extensions import db
+from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
 from portal.models.people import Mediator
@@ -87,10 +87,17 @@ class SubsidyPolicyView(SecureModelView):
     @expose("/")
     def index_view(self) -> Any:
         """List the policy, creating the standard tiers on first use."""
-        if self._holds(self.write_roles) and not db.session.scalar(select(SubsidyPolicy.id).limit(1)):
-            subsidies.policy(db.session)
-            db.session.commit()
+        if self._holds(self.write_roles):
+            _standard_policy()
         return super().index_view()
+
+
+def _standard_policy() -> None:
+    """Create the standard 以案定补 tiers on first use (the pages that show them are GET pages)."""
+    if not db.session.scalar(select(SubsidyPolicy.id).limit(1)):
+        start_writing()
+        subsidies.policy(db.session)
+        db.session.commit()
 
 
 def _period(args: Any) -> tuple[date, date, bool]:
@@ -138,8 +145,8 @@ class SubsidyView(BaseView):
         start, end, swapped = _period(request.args)
         if swapped:
             flash("开始日期不能晚于结束日期，已按先后顺序显示", "error")
+        _standard_policy()
         sheet = subsidies.compute_sheet(db.session, current_user, start=start, end=end)
-        db.session.commit()  # the policy may have been created with the standard tiers
         return self.render(
             "admin/assessment/subsidies.html", sheet=sheet, start=start, end=end, names=org_names()
         )
@@ -155,6 +162,7 @@ class SubsidyView(BaseView):
         person = subsidies.reachable_mediator(db.session, current_user, mediator_id)
         if person is None:
             abort(404)
+        _standard_policy()
         sheet = subsidies.compute_sheet(db.session, current_user, start=start, end=end, mediator_id=person.id)
         row = sheet.rows[0] if sheet.rows else subsidies.MediatorSubsidy(person)
         return self.render("admin/assessment/subsidy_detail.html", row=row, sheet=sheet, start=start, end=end)
@@ -171,8 +179,10 @@ class SubsidyView(BaseView):
         if export_type != "xlsx":
             abort(404)
         start, end, _ = _period(request.args)
+        _standard_policy()
         sheet = subsidies.compute_sheet(db.session, current_user, start=start, end=end)
         data = sheets.subsidy_workbook(sheet, org_names())
+        start_writing()
         audit.record(db.session, AuditAction.EXPORT, "subsidy", None, f"导出以案定补表（{start}至{end}）")
         db.session.commit()
         return send_file(

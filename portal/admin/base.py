@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms import validators as wtf_validators
 
-from portal.extensions import db
+from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
 from portal.models.base import LabeledEnum
@@ -343,6 +343,7 @@ class SecureModelView(ModelView):
             criteria = "；".join(
                 f"{k}={v}" for k, v in request.args.items() if k.startswith(("flt", "search", "sort"))
             )
+            start_writing()
             audit.record(
                 db.session,
                 AuditAction.EXPORT,

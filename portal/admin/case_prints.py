@@ -8,7 +8,7 @@ from flask import abort, flash, make_response, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.extensions import db
+from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.case import Case
 from portal.pdf import case_documents
@@ -46,6 +46,7 @@ class CasePrintMixin:
                 # personal data still left the portal, so the audit log says who looked.
                 build = case_documents.BUILDERS[document_kind]
                 pdf = build(case, serial=None, original=None, draft=True).pdf
+                start_writing()
                 audit.record(
                     db.session,
                     AuditAction.EXPORT,
@@ -56,6 +57,7 @@ class CasePrintMixin:
                 db.session.commit()
             else:
                 actor = current_user._get_current_object()
+                start_writing()
                 _document, pdf = case_documents.issue(db.session, case, document_kind, actor)
         except DomainError as exc:
             db.session.rollback()

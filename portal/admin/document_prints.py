@@ -16,7 +16,7 @@ from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.extensions import db
+from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
 from portal.pdf import Rendered, assessment_documents, certificates, review_documents
@@ -37,6 +37,7 @@ def print_document(fields: dict[str, Any], build: Builder, *, draft: bool) -> by
     if draft:
         pdf = build(serial=None, original=None, draft=True).pdf
         label = fields["kind"].label
+        start_writing()
         audit.record(
             db.session,
             AuditAction.EXPORT,
@@ -46,6 +47,7 @@ def print_document(fields: dict[str, Any], build: Builder, *, draft: bool) -> by
         )
         db.session.commit()
         return pdf
+    start_writing()
     _document, pdf = documents.issue(
         db.session,
         **fields,

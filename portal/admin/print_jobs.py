@@ -16,7 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.admin.base import SecureModelView, enum_filter, local_time
-from portal.extensions import db
+from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
 from portal.services import DomainError, audit, print_jobs
@@ -77,6 +77,7 @@ class PrintJobView(SecureModelView):
     @expose("/details/")
     def details_view(self) -> Any:
         """Show one job: its progress bar (refreshed every second) and the download once done."""
+        start_writing()
         print_jobs.reap_stale(db.session)
         job = self.get_one(request.args.get("id"))
         return self.render(
@@ -90,6 +91,7 @@ class PrintJobView(SecureModelView):
     @expose("/progress/")
     def progress(self) -> Any:
         """Return the job's progress as JSON, for the job page's progress bar."""
+        start_writing()
         print_jobs.reap_stale(db.session)
         job = self.get_one(request.args.get("id"))
         return jsonify(
@@ -109,6 +111,7 @@ class PrintJobView(SecureModelView):
         job = self.get_one(request.args.get("id"))
         if job.status != PrintJobStatus.DONE or job.pdf is None:
             abort(404)
+        start_writing()
         audit.record(
             db.session,
             AuditAction.EXPORT,

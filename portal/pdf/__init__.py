@@ -75,13 +75,13 @@ def lift_inline_images(html: str) -> Source:
     """Take the images a template inlined as `data:` URLs out of the markup.
 
     The HTML parser is pure Python and reads a 30 KB seal character by character, on every page of a
-    batch: a tenth of a certificate's time. The images become `portal:inline/<sha1>`, named by content,
+    batch: a tenth of a certificate's time. The images become `portal:inline/<sha256>`, named by content,
     so a seal printed on 200 pages is also embedded in the PDF once (WeasyPrint keys images by URL).
     """
     images: dict[str, tuple[bytes, str]] = {}
 
     def lift(match: re.Match[str]) -> str:
-        url = INLINE + hashlib.sha1(match[2].encode(), usedforsecurity=False).hexdigest()
+        url = INLINE + hashlib.sha256(match[2].encode()).hexdigest()
         if url not in images:
             images[url] = (base64.b64decode(match[2]), match[1])
         return f'src="{url}"'

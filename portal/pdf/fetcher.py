@@ -3,7 +3,7 @@
 Templates refer to files as `portal:static/pdf/print.css`; everything else (http, https, ftp,
 file, redirects, relative paths) is refused before any I/O, and every request is recorded so tests
 can prove what a document asked for. Images a template inlined as `data:` URLs reach WeasyPrint as
-`portal:inline/<sha1>` (see `portal.pdf.lift_inline_images`), served from the bytes handed over.
+`portal:inline/<sha256>` (see `portal.pdf.lift_inline_images`), served from the bytes handed over.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class PortalFetcher(URLFetcher):
     def __init__(self, static_folder: str | Path, inline: dict[str, tuple[bytes, str]] | None = None) -> None:
         super().__init__(allowed_protocols={"data", "portal"}, allow_redirects=False, timeout=1)
         self.static = Path(static_folder).resolve()
-        #: `portal:inline/<sha1>` → (bytes, content type): the document's own inlined images.
+        #: `portal:inline/<sha256>` → (bytes, content type): the document's own inlined images.
         self.inline = inline or {}
         self.requested: list[str] = []
 

@@ -3,12 +3,14 @@
 WeasyPrint lays pages out in pure Python, so one process lays out one page at a time (a 荣誉证书 takes
 about 12 ms). `write` hands a batch to a pool of worker processes in parts: each worker lays its part
 out chunk by chunk, reports each chunk on the pool's progress queue, and writes the part as one PDF;
-the parts are joined in order with pypdf. Each part embeds its own font subset, so parts are large
-(`PART` documents) and there are no more of them than it takes to keep every worker busy.
+the parts are joined in order with pypdf. Each part embeds its own font subset, so a batch has just
+enough parts to keep every worker busy, each of at most `PART` documents (which bounds a worker's memory).
 
-The pool is started on the first batch of a process (spawned: workers inherit no Flask state, database
-connection or Pango font map) and kept warm; it serves one batch at a time. A worker that dies (killed,
-out of memory) fails the batch and the pool is replaced on the next one.
+The pool is started on the first batch of a web process (spawned: workers inherit no Flask state,
+database connection or Pango font map) and kept warm; it serves one batch at a time. Each web process
+has its own pool: under a WSGI server with several worker processes, set PRINT_PROCESSES accordingly.
+A worker that dies (killed, out of memory) fails the batch and the pool is replaced on the next one;
+workers exit when the web process that started them is gone.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 import io
 import itertools
 import multiprocessing
+import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +35,8 @@ from portal.pdf import Source, join_pdf, layout, warm
 PART = 100
 #: How long the parent waits for a progress message before checking the parts again (seconds).
 POLL = 0.2
+#: How long the parent waits, after the last part, for progress messages still on their way (seconds).
+SETTLE = 2.0
 
 _lock = threading.Lock()  # one batch at a time on the pool
 _pool: tuple[tuple[str, int], ProcessPoolExecutor, Any] | None = None
@@ -45,7 +51,18 @@ def _start(static_folder: str, progress: Any) -> None:
     """Worker initialiser: remember the static folder and queue; parse the stylesheet and fonts now."""
     global _static_folder, _progress
     _static_folder, _progress = static_folder, progress
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     warm(static_folder)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit once the process that started the pool is gone (killed, out of memory).
+
+    A killed parent never tells its workers; they would wait for work for ever.
+    """
+    while os.getppid() == parent:
+        time.sleep(2)
+    os._exit(0)
 
 
 def _write_part(token: int, part: list[tuple[Source, int]]) -> tuple[bytes, int]:
@@ -70,7 +87,9 @@ def part_size(total: int, processes: int, chunk: int) -> int:
 def _executor(static_folder: str, processes: int) -> tuple[ProcessPoolExecutor, Any]:
     global _pool
     key = (static_folder, processes)
-    if _pool is not None and _pool[0] != key:
+    # A pool broke while idle (a worker killed between batches) refuses every submit: replace it.
+    # `_broken` is CPython's flag for that state.
+    if _pool is not None and (_pool[0] != key or getattr(_pool[1], "_broken", False)):
         shutdown()
     if _pool is None:
         context = multiprocessing.get_context("spawn")
@@ -105,13 +124,16 @@ def write(
         executor, progress = _executor(static_folder, processes)
         token = next(_tokens)
         futures: list[Future[tuple[bytes, int]]] = []
+        expected = reported = 0
 
         def pump(timeout: float | None) -> None:
             """Pass on the progress messages of this batch (older batches' leftovers are dropped)."""
+            nonlocal reported
             try:
                 while True:
                     sender, count = progress.get(timeout=timeout) if timeout else progress.get_nowait()
                     if sender == token:
+                        reported += count
                         on_progress(count)
                     timeout = None
             except queue.Empty:
@@ -120,12 +142,15 @@ def write(
         try:
             for part in parts:  # markup of the next part is built while workers lay out the previous
                 futures.append(executor.submit(_write_part, token, part))
+                expected += sum(count for _source, count in part)
                 pump(None)
             while not all(f.done() for f in futures):
                 pump(POLL)
             wait(futures)
-            pump(None)
             results = [f.result() for f in futures]
+            settle = time.monotonic() + SETTLE  # a worker's messages travel apart from its result
+            while reported < expected and time.monotonic() < settle:
+                pump(POLL)
         except BrokenProcessPool:
             shutdown()
             raise
@@ -137,15 +162,13 @@ def write(
 
 
 def merge(pdfs: list[bytes]) -> bytes:
-    """Join PDFs in order into one file, with the first one's document information (title, producer)."""
+    """Join PDFs in order into one file, which keeps the first one's catalogue and information
+    (title, producer, language zh-CN)."""
     if len(pdfs) == 1:
         return pdfs[0]
-    writer = PdfWriter()
-    for pdf in pdfs:
+    writer = PdfWriter(clone_from=io.BytesIO(pdfs[0]))
+    for pdf in pdfs[1:]:
         writer.append(PdfReader(io.BytesIO(pdf)))
-    info = PdfReader(io.BytesIO(pdfs[0])).metadata
-    if info:
-        writer.add_metadata(dict(info))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 
 #: Who may start a batch print: clerks (文书), admins and evaluators, as for single prints.
 PRINT_ROLES = frozenset({Role.ADMIN, Role.CLERK, Role.EVALUATOR})
-#: Documents laid out per render call: progress moves every CHUNK documents.
+#: Documents per markup chunk (one WeasyPrint layout): progress moves every CHUNK documents. A batch of
+#: at most CHUNK is laid out in the job's own process, whatever PRINT_PROCESSES says.
 CHUNK = 20
 #: A job still 生成中 after this long lost its process (a restart, a crash): it is marked failed.
 STALE_AFTER = timedelta(minutes=30)
@@ -136,7 +137,7 @@ def _evaluation_job(session: Session, actor: User, round_id: Any) -> PrintJob:
 
 @dataclass
 class Plan:
-    """What a job prints: the documents in order, how to lay out a chunk, and how to record each."""
+    """What a job prints: the documents in order, how to build a chunk's markup, and how to record each."""
 
     items: list[tuple[Any, str | None]]
     build: Callable[[list[Any]], Any]

@@ -77,7 +77,7 @@ def test_certificate_page_text_glyphs_and_qr(app, county, honour):
         assert expected in text, expected
     assert missing_glyphs(pdf) == set()
     images = [name for page in reader.pages for name in page.images]
-    assert len(images) >= 1  # the seal (PNG); the QR code is vector (SVG)
+    assert len(images) == 2  # the seal and the QR code (both PNG, lifted out of the markup and fetched back)
     assert document.kind == DocumentKind.CERTIFICATE and document.number == "能手〔2026〕001号"
     assert document.organization == county.root and document.sha256 == documents.sha256_of(pdf)
     save_sample(pdf, "certificate")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 
@@ -19,7 +21,7 @@ from portal.models import (
     OrgLevel,
 )
 from portal.models.print_job import PrintJob, PrintJobStatus
-from portal.pdf import Source, pool
+from portal.pdf import Source, markup_only, pool, render
 from portal.services import accounts, audit, print_jobs
 from tests import factories
 from tests.conftest import PASSWORD, make_app
@@ -54,7 +56,7 @@ def test_a_batch_on_the_pool_is_one_pdf_in_order_with_progress(pooled, county, h
     assert (job.done, job.total, job.pages) == (4, 4, 4)
     assert sorted(counts) == [2, 2]
     reader = PdfReader(io.BytesIO(job.pdf))
-    assert reader.metadata.title == "荣誉证书"
+    assert reader.metadata.title == "荣誉证书" and reader.trailer["/Root"]["/Lang"] == "zh-CN"
     pages = ["".join(page.extract_text().split()) for page in reader.pages]
     for page, name in zip(pages, NAMES, strict=True):  # the parts come back in order
         assert name in page
@@ -82,6 +84,24 @@ def test_a_pool_that_cannot_start_fails_the_batch_and_is_replaced(tmp_path):
     assert pool._pool is None
 
 
+def test_a_pool_whose_worker_was_killed_while_idle_is_replaced(app):
+    """A worker killed between batches (out of memory, say) breaks the pool; the next batch gets a new one."""
+    with markup_only(), app.test_request_context():
+        source = render("certificate.html", pages=[], draft=True, reprint=None, serial=None).source
+    try:
+        pool.write([[(source, 1)]], app.static_folder, 2, lambda n: None)
+        executor = pool._pool[1]
+        os.kill(next(iter(executor._processes)), signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not executor._broken and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert executor._broken
+        pdf, pages = pool.write([[(source, 1)]], app.static_folder, 2, lambda n: None)
+        assert pages == 1 and pool._pool[1] is not executor
+    finally:
+        pool.shutdown()
+
+
 def test_a_dying_pool_fails_the_job_in_chinese_and_issues_nothing(pooled, county, honours, monkeypatch):  # noqa: F811
     """A worker killed mid-batch (out of memory, say): the job says so in Chinese; no serial is issued."""
 
@@ -97,10 +117,12 @@ def test_a_dying_pool_fails_the_job_in_chinese_and_issues_nothing(pooled, county
 
 
 @pytest.mark.parametrize("processes", [1, 2])
-def test_the_embedded_runner_prints_in_a_background_thread(tmp_path, processes):
+def test_the_embedded_runner_prints_in_a_background_thread(tmp_path, processes, monkeypatch):
     """The web process's default: the job runs on its own thread (own app context and session), here or
     on the pool; the requester's page sees it finish. (Its runner once held the `current_app` proxy,
     which is unbound on that thread, so every job failed.)"""
+    monkeypatch.setattr(print_jobs, "CHUNK", 1)  # three documents: more than a chunk, so the pool is used
+    pool.shutdown()
     app = make_app(f"sqlite:///{tmp_path / 'thread.sqlite3'}", PRINT_PROCESSES=processes)
     with app.app_context(), audit.acting_as(audit.Actor(None, "test")):
         db.create_all()
@@ -124,5 +146,6 @@ def test_the_embedded_runner_prints_in_a_background_thread(tmp_path, processes):
                 break
             time.sleep(0.1)
         assert (status, error, pages) == (PrintJobStatus.DONE, None, 3)
+        assert (pool._pool is not None) == (processes > 1)
         db.session.remove()
     pool.shutdown()
