@@ -23,7 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -146,7 +146,6 @@ def write(
                 pump(None)
             while not all(f.done() for f in futures):
                 pump(POLL)
-            wait(futures)
             results = [f.result() for f in futures]
             settle = time.monotonic() + SETTLE  # a worker's messages travel apart from its result
             while reported < expected and time.monotonic() < settle:
