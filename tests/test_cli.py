@@ -139,7 +139,7 @@ def demo(tmp_path_factory) -> Iterator[Flask]:
     with app.app_context():
         upgrade()
         summary = seed_demo(db.session, seed=7, scale=0.2)
-        assert summary["accounts"] == 4
+        assert summary["accounts"] == 5  # admin, evaluator, evaluator2, clerk, entry
         try:
             yield app
         finally:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models.audit import AuditAction
@@ -219,7 +219,7 @@ def seed_demo(
         "organisations": len(orgs),
         "mediators": mediators,
         "experts": experts,
-        "accounts": len(accounts),
+        "accounts": session.scalar(select(func.count(User.id))),  # evaluator2 comes with the assessment
         "cases": cases,
         "forms": forms,
         "reviews": reviews,
