@@ -8,7 +8,7 @@ from flask import abort, flash, make_response, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.extensions import db, start_writing
+from portal.extensions import db
 from portal.models.audit import AuditAction
 from portal.models.case import Case
 from portal.pdf import case_documents
@@ -31,7 +31,7 @@ class CasePrintMixin:
             if case_documents.printable(case, kind)
         ]
 
-    @expose("/print/<kind>/")
+    @expose("/print/<kind>/", methods=("POST",))
     def print_document(self, kind: str) -> Any:
         """Print the case's 受理登记表 or 调解协议书 (recorded; a reprint is 补打); `preview=1`: a 草稿."""
         document_kind = case_documents.KINDS.get(kind)
@@ -46,7 +46,6 @@ class CasePrintMixin:
                 # personal data still left the portal, so the audit log says who looked.
                 build = case_documents.BUILDERS[document_kind]
                 pdf = build(case, serial=None, original=None, draft=True).pdf
-                start_writing()
                 audit.record(
                     db.session,
                     AuditAction.EXPORT,
@@ -57,7 +56,6 @@ class CasePrintMixin:
                 db.session.commit()
             else:
                 actor = current_user._get_current_object()
-                start_writing()
                 _document, pdf = case_documents.issue(db.session, case, document_kind, actor)
         except DomainError as exc:
             db.session.rollback()

@@ -16,7 +16,7 @@ from flask import abort, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.extensions import db, start_writing
+from portal.extensions import db
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
 from portal.pdf import Rendered, assessment_documents, certificates, review_documents
@@ -37,7 +37,6 @@ def print_document(fields: dict[str, Any], build: Builder, *, draft: bool) -> by
     if draft:
         pdf = build(serial=None, original=None, draft=True).pdf
         label = fields["kind"].label
-        start_writing()
         audit.record(
             db.session,
             AuditAction.EXPORT,
@@ -47,7 +46,6 @@ def print_document(fields: dict[str, Any], build: Builder, *, draft: bool) -> by
         )
         db.session.commit()
         return pdf
-    start_writing()
     _document, pdf = documents.issue(
         db.session,
         **fields,
@@ -68,7 +66,7 @@ class PrintMixin:
 class RoundPrints(PrintMixin):
     """考评结果通知书 of each target and the 考评结果汇总表, on the round page."""
 
-    @expose("/print/evaluation/")
+    @expose("/print/evaluation/", methods=("POST",))
     def print_evaluation(self) -> Any:
         """Print one target's 考评结果通知书 (草稿 while the round is open)."""
         self._check_print()
@@ -85,7 +83,7 @@ class RoundPrints(PrintMixin):
         )
         return pdf_response(pdf, f"evaluation_{rnd.id}_{assessment.id}{'_draft' if draft else ''}.pdf")
 
-    @expose("/print/summary/")
+    @expose("/print/summary/", methods=("POST",))
     def print_summary(self) -> Any:
         """Print the round's 考评结果汇总表 (草稿 while the round is open)."""
         self._check_print()
@@ -102,7 +100,7 @@ class RoundPrints(PrintMixin):
 class ReviewPrints(PrintMixin):
     """责任倒查决定书, on the review page."""
 
-    @expose("/print/decision/")
+    @expose("/print/decision/", methods=("POST",))
     def print_decision(self) -> Any:
         """Print the review's 责任倒查决定书 (草稿 until it is decided)."""
         self._check_print()
@@ -119,7 +117,7 @@ class ReviewPrints(PrintMixin):
 class RecognitionPrints(PrintMixin):
     """荣誉证书, on the recognition page (approved recognitions only)."""
 
-    @expose("/print/certificate/")
+    @expose("/print/certificate/", methods=("POST",))
     def print_certificate(self) -> Any:
         """Print the 荣誉证书 of an approved recognition."""
         self._check_print()

@@ -149,20 +149,20 @@ def test_print_routes_issue_reprint_and_scope(app, county, mediator_round, login
     page = client.get(f"/admin/assessment_rounds/details/?id={mediator_round.id}").text
     assert "打印汇总表（草稿）" in page and f"assessment={assessment.id}" in page
     url = f"/admin/assessment_rounds/print/evaluation/?id={mediator_round.id}&assessment={assessment.id}"
-    draft = client.get(url)
+    draft = client.post(url)
     assert draft.status_code == 200 and draft.mimetype == "application/pdf" and issued_count() == 0
     assert (
         "inline" in draft.headers["Content-Disposition"] and "_draft" in draft.headers["Content-Disposition"]
     )
     scoring.finalise(db.session, mediator_round, county.users["evaluator"])
-    first = client.get(url)
-    again = client.get(url)
+    first = client.post(url)
+    again = client.post(url)
     assert first.status_code == again.status_code == 200 and issued_count() == 2
     reprint = db.session.scalars(select(IssuedDocument).order_by(IssuedDocument.id.desc())).first()
     assert reprint.is_reprint and "补打" in text_of(again.data)
-    summary = client.get(f"/admin/assessment_rounds/print/summary/?id={mediator_round.id}")
+    summary = client.post(f"/admin/assessment_rounds/print/summary/?id={mediator_round.id}")
     assert summary.status_code == 200 and issued_count() == 3
-    assert client.get(url.replace(f"assessment={assessment.id}", "assessment=999999")).status_code == 404
+    assert client.post(url.replace(f"assessment={assessment.id}", "assessment=999999")).status_code == 404
 
 
 def test_round_outside_the_subtree_is_404(app, county, login_as):
@@ -180,12 +180,12 @@ def test_round_outside_the_subtree_is_404(app, county, login_as):
     )
     client = login_as("admin_a")
     assessment = rnd.assessments[0]
-    assert client.get(f"/admin/assessment_rounds/print/summary/?id={rnd.id}").status_code == 404
+    assert client.post(f"/admin/assessment_rounds/print/summary/?id={rnd.id}").status_code == 404
     url = f"/admin/assessment_rounds/print/evaluation/?id={rnd.id}&assessment={assessment.id}"
-    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
 
 
 def test_entry_clerks_cannot_print(app, mediator_round, login_as):
     """Entry clerks, who are the ones assessed, have no access to rounds or their documents."""
     client = login_as("entry_a")
-    assert client.get(f"/admin/assessment_rounds/print/summary/?id={mediator_round.id}").status_code == 403
+    assert client.post(f"/admin/assessment_rounds/print/summary/?id={mediator_round.id}").status_code == 403

@@ -40,7 +40,10 @@ from portal.pdf.fetcher import PortalFetcher
 from portal.services import DomainError, case_records, cases, formdefs
 from portal.services.deadlines import BEIJING, local_today
 from portal.validators import make_credit_code, make_id_number
-from tests.factories import REGION, new_case
+from tests.auth.conftest import fresh_client
+from tests.conftest import PASSWORD
+from tests.factories import REGION, County, new_case
+from tests.pdf.test_print_jobs import TOKEN
 
 HOSTILE = '<img src="file:///etc/passwd"> <link href="http://127.0.0.1:9/x"> <style>p{background:url(http://127.0.0.1:9/y)}</style>'
 MM = 72 / 25.4  # PDF points per millimetre
@@ -300,7 +303,7 @@ def test_print_is_recorded_and_a_second_print_is_a_reprint(app, county, settled_
     """The route returns the PDF inline; sha256 and serial are recorded; the second print says 补打."""
     client = login_as("clerk")
     url = f"/admin/cases/print/agreement/?id={settled_case.id}"
-    first = client.get(url)
+    first = client.post(url)
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     assert first.headers["Content-Disposition"].startswith("inline; filename=")
     assert first.headers["Content-Disposition"].isascii()
@@ -308,7 +311,7 @@ def test_print_is_recorded_and_a_second_print_is_a_reprint(app, county, settled_
     assert len(rows) == 1 and rows[0].sha256 == case_documents.documents.sha256_of(first.data)
     assert rows[0].serial in pdf_text(first.data) and rows[0].issued_by == county.users["clerk"]
     assert "补打" not in pdf_text(first.data)
-    second = client.get(url)
+    second = client.post(url)
     again = db.session.scalars(select(IssuedDocument).order_by(IssuedDocument.id.desc())).first()
     assert again.reprint_of == rows[0] and again.serial != rows[0].serial
     assert "补打" in pdf_text(second.data)
@@ -317,7 +320,7 @@ def test_print_is_recorded_and_a_second_print_is_a_reprint(app, county, settled_
 
 def test_preview_is_a_draft_and_is_not_recorded(app, county, settled_case, login_as):
     """`preview=1` prints 草稿 with no serial and records nothing."""
-    response = login_as("entry_a").get(f"/admin/cases/print/acceptance/?id={settled_case.id}&preview=1")
+    response = login_as("entry_a").post(f"/admin/cases/print/acceptance/?id={settled_case.id}&preview=1")
     assert response.status_code == 200
     text = pdf_text(response.data)
     assert "草" in text and "核验码" not in text
@@ -367,10 +370,10 @@ def test_case_without_agreement_has_no_agreement_print(app, county, login_as):
     client = login_as("entry_a")
     page = client.get(f"/admin/cases/details/?id={case.id}")
     assert "打印受理登记表" in page.text and "打印调解协议书" not in page.text
-    response = client.get(f"/admin/cases/print/agreement/?id={case.id}")
+    response = client.post(f"/admin/cases/print/agreement/?id={case.id}")
     assert response.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
-    assert client.get(f"/admin/cases/print/acceptance/?id={case.id}").mimetype == "application/pdf"
+    assert client.post(f"/admin/cases/print/acceptance/?id={case.id}").mimetype == "application/pdf"
 
 
 def test_oral_agreement_and_voided_case_print_nothing(app, county, settled_case):
@@ -388,15 +391,15 @@ def test_scope_roles_and_anonymous(app, county, login_as, client):
     """马集's entry user cannot print a 柳林 case by its id (404); evaluators cannot; anonymous → login."""
     ll_case = new_case(db.session, county.users["entry_b"], county.ll, today=local_today())
     url = f"/admin/cases/print/acceptance/?id={ll_case.id}"
-    assert client.get(url).status_code == 302 and "/login" in client.get(url).headers["Location"]
-    assert login_as("entry_a").get(url).status_code == 404
-    assert client.get("/admin/cases/print/other/?id=1").status_code == 404
+    assert client.post(url).status_code == 302 and "/login" in client.post(url).headers["Location"]
+    assert login_as("entry_a").post(url).status_code == 404
+    assert client.post("/admin/cases/print/other/?id=1").status_code == 404
     client.post("/logout")
     evaluator = login_as("evaluator")
-    assert evaluator.get(url).status_code == 403
+    assert evaluator.post(url).status_code == 403
     assert "打印受理登记表" not in evaluator.get(f"/admin/cases/details/?id={ll_case.id}").text
     client.post("/logout")
-    assert login_as("entry_b").get(url).mimetype == "application/pdf"
+    assert login_as("entry_b").post(url).mimetype == "application/pdf"
     with pytest.raises(DomainError):
         case_documents.issue(db.session, ll_case, DocumentKind.ACCEPTANCE, county.users["entry_a"])
 
@@ -446,3 +449,23 @@ def test_voiding_a_case_revokes_its_documents(app, county, login_as, client):
     cases.void(db.session, case, county.users["admin"], reason="重复登记", today=local_today())
     assert "该文书已撤销" in client.get(f"/verify/{document.serial}").text
     assert document.revoked_reason == "案件已作废：重复登记"
+
+
+def test_printing_is_a_post_with_the_csrf_token(csrf_app):
+    """Printing issues a document (or audits a 草稿), so another site must not trigger it: GET is not
+    allowed, and a POST without the session's token is refused before anything is recorded."""
+    client = fresh_client(csrf_app)
+    token = TOKEN.search(client.get("/login").text).group(1)
+    client.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": token})
+    county = County.load(db.session)
+    case = new_case(db.session, county.users["entry_a"], county.mj, today=local_today())
+    db.session.commit()
+    page = client.get(f"/admin/cases/details/?id={case.id}").text
+    form = r'<form method="post" action="[^"]+/print/acceptance/[^"]*"[^>]*>\s*<input[^>]+csrf_token'
+    assert re.search(form, page), "the case page prints through a form carrying the CSRF token"
+    url = f"/admin/cases/print/acceptance/?id={case.id}"
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
+    response = client.post(url, data={"csrf_token": TOKEN.search(page).group(1)})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"

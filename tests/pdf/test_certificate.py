@@ -103,7 +103,7 @@ def test_only_approved_recognitions_print(app, county, honour, login_as):
     db.session.commit()
     with app.test_request_context(), pytest.raises(DomainError):
         certificates.certificate(honour, serial=None, original=None)
-    response = login_as("clerk").get(f"/admin/recognitions/print/certificate/?id={honour.id}")
+    response = login_as("clerk").post(f"/admin/recognitions/print/certificate/?id={honour.id}")
     assert response.status_code == 302 and issued_count() == 0
 
 
@@ -111,7 +111,7 @@ def test_print_verify_then_revoke(app, county, honour, client, login_as):
     """Printed from the page, /verify says genuine with a masked name; after revocation it says revoked."""
     staff = login_as("clerk")
     assert "打印证书" in staff.get(f"/admin/recognitions/details/?id={honour.id}").text
-    response = staff.get(f"/admin/recognitions/print/certificate/?id={honour.id}")
+    response = staff.post(f"/admin/recognitions/print/certificate/?id={honour.id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert (
         response.headers["Content-Disposition"].startswith("inline")
@@ -131,4 +131,5 @@ def test_print_verify_then_revoke(app, county, honour, client, login_as):
 def test_recognition_outside_the_subtree_is_404(app, county, login_as):
     """马集镇's admin cannot print a certificate of 柳林镇."""
     other = approved(county, "李四海", "柳林调解员", 3)
-    assert login_as("admin_a").get(f"/admin/recognitions/print/certificate/?id={other.id}").status_code == 404
+    url = f"/admin/recognitions/print/certificate/?id={other.id}"
+    assert login_as("admin_a").post(url).status_code == 404

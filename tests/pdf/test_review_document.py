@@ -144,7 +144,7 @@ def test_undecided_review_prints_a_draft_from_the_page(app, county, login_as):
     review = opened(county, county.users["evaluator"])
     client = login_as("clerk")
     assert "打印决定书（草稿）" in client.get(f"/admin/reviews/details/?id={review.id}").text
-    response = client.get(f"/admin/reviews/print/decision/?id={review.id}")
+    response = client.post(f"/admin/reviews/print/decision/?id={review.id}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "草 稿" in text_of(response.data) and "〔文号待定〕" in flat(response.data) and issued_count() == 0
     decide(
@@ -156,7 +156,7 @@ def test_undecided_review_prints_a_draft_from_the_page(app, county, login_as):
         decided_on=DAY,
         today=DAY,
     )
-    issued = client.get(f"/admin/reviews/print/decision/?id={review.id}")
+    issued = client.post(f"/admin/reviews/print/decision/?id={review.id}")
     assert issued.status_code == 200 and "草 稿" not in text_of(issued.data) and issued_count() == 1
 
 
@@ -166,6 +166,6 @@ def test_review_outside_the_subtree_is_404(app, county, login_as):
         county, add_evaluator(county, "eval_ll", county.ll), title="柳林镇纠纷引发越级上访", parties=False
     )
     client = login_as("admin_a")
-    assert client.get(f"/admin/reviews/print/decision/?id={review.id}").status_code == 404
+    assert client.post(f"/admin/reviews/print/decision/?id={review.id}").status_code == 404
     client.post("/logout")
-    assert login_as("entry_b").get(f"/admin/reviews/print/decision/?id={review.id}").status_code == 403
+    assert login_as("entry_b").post(f"/admin/reviews/print/decision/?id={review.id}").status_code == 403
