@@ -288,7 +288,8 @@ def _typeset(session: Session, job: PrintJob, plan: Plan, processes: int) -> tup
                 [(markup(chunk), len(chunk)) for chunk in chunks(part)] for part in chunks(plan.items, size)
             )
             return pool.write(parts, static_folder, processes, progress)
-        laid_out, images = [], {}  # one image cache: the seal is decoded once per job
+        laid_out: list[Any] = []
+        images: dict[str, Any] = {}  # one image cache: the seal is decoded once per job
         for chunk in chunks(plan.items):
             laid_out.append(layout(markup(chunk), static_folder, images)[0])
             progress(len(chunk))
