@@ -23,9 +23,7 @@ from portal.models import (
 from portal.services import review_steps
 from portal.services.deadlines import local_today
 from portal.services.review_parties import Measures, name_party
-from tests.auth.conftest import fresh_client
-from tests.auth.test_csrf import _token
-from tests.conftest import PASSWORD
+from tests.auth.conftest import csrf_token_of, fresh_client, sign_in_with_token
 from tests.factories import County, new_case
 
 S = ReviewStatus
@@ -375,8 +373,7 @@ def test_steps_need_the_csrf_token(csrf_app):
     review = open_review(county.users["evaluator"])
     review_steps.investigate(db.session, review, county.users["evaluator"], investigators="张科长")
     client = fresh_client(csrf_app)
-    token = _token(client.get("/login").text)
-    client.post("/login", data={"username": "evaluator", "password": PASSWORD, "csrf_token": token})
+    sign_in_with_token(client, "evaluator")
     url = f"/admin/reviews/act/finding/?id={review.id}"
     assert client.post(url, data={"finding": "无令牌"}).status_code == 400
     page = client.get(url).text
@@ -384,7 +381,7 @@ def test_steps_need_the_csrf_token(csrf_app):
         url,
         data={
             "finding": "带令牌的结论",
-            "csrf_token": _token(page),
+            "csrf_token": csrf_token_of(page),
             "lock_version": re.search(r'name="lock_version"[^>]*value="(\d+)"', page).group(1),
         },
     )

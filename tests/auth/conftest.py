@@ -7,12 +7,32 @@ request, so `g` would outlive a request: Flask-Login's cached `g._login_user` an
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.extensions import db
+from tests.conftest import PASSWORD
 from tests.factories import County
+
+CSRF_FIELD = re.compile(
+    r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|<input[^>]*value="([^"]+)"[^>]*name="csrf_token"'
+)
+
+
+def csrf_token_of(html: str) -> str:
+    """Return the CSRF token of the first form on a page."""
+    match = CSRF_FIELD.search(html)
+    assert match, "no csrf_token field on the page"
+    return match.group(1) or match.group(2)
+
+
+def sign_in_with_token(client: FlaskClient, username: str) -> None:
+    """Sign in through the real login form, token included (for the CSRF-protected app)."""
+    token = csrf_token_of(client.get("/login").text)
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
 
 
 class FreshContextClient(FlaskClient):

@@ -9,24 +9,14 @@ import pytest
 from portal.extensions import db
 from portal.models import Mediator
 from tests.admin.test_registers import mediator_form
-from tests.auth.conftest import fresh_client
+from tests.auth.conftest import csrf_token_of, fresh_client
 from tests.conftest import PASSWORD
-
-TOKEN = re.compile(
-    r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|<input[^>]*value="([^"]+)"[^>]*name="csrf_token"'
-)
-
-
-def _token(html: str) -> str:
-    match = TOKEN.search(html)
-    assert match, "no csrf_token field on the page"
-    return match.group(1) or match.group(2)
 
 
 @pytest.fixture
 def signed_in(csrf_client):
     """A client signed in as the county admin through the real, token-bearing login form."""
-    token = _token(csrf_client.get("/login").text)
+    token = csrf_token_of(csrf_client.get("/login").text)
     response = csrf_client.post(
         "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
     )
@@ -55,7 +45,7 @@ def test_login_with_forged_token_is_refused(csrf_client):
 def test_token_of_another_session_is_refused(csrf_app, csrf_client):
     """A token taken from someone else's session does not work in this one."""
     other = fresh_client(csrf_app)
-    stolen = _token(other.get("/login").text)
+    stolen = csrf_token_of(other.get("/login").text)
     csrf_client.get("/login")
     response = csrf_client.post(
         "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": stolen}
@@ -73,7 +63,7 @@ def test_admin_create_without_token_is_refused(signed_in, csrf_county):
 
 def test_admin_create_with_token_succeeds(signed_in, csrf_county):
     """The same POST with the token of the create form saves the mediator."""
-    token = _token(signed_in.get("/admin/mediators/new/").text)
+    token = csrf_token_of(signed_in.get("/admin/mediators/new/").text)
     response = signed_in.post(
         "/admin/mediators/new/", data={**mediator_form(csrf_county.mj.id), "csrf_token": token}
     )
@@ -93,7 +83,7 @@ def test_admin_form_has_a_single_token_field(signed_in, csrf_county):
 def test_inline_subforms_need_no_token_of_their_own(signed_in, csrf_county):
     """An edit POST with inline trainings and the one page token is saved."""
     person = csrf_county.mediators["马集调解员"]
-    token = _token(signed_in.get(f"/admin/mediators/edit/?id={person.id}").text)
+    token = csrf_token_of(signed_in.get(f"/admin/mediators/edit/?id={person.id}").text)
     data = mediator_form(
         csrf_county.mj.id,
         id_number=person.id_number,
@@ -145,7 +135,7 @@ def test_logout_without_token_is_refused(signed_in):
 
 def test_logout_with_token_signs_out(signed_in):
     """POST /logout with the page's token signs the user out."""
-    token = _token(signed_in.get("/admin/").text)
+    token = csrf_token_of(signed_in.get("/admin/").text)
     response = signed_in.post("/logout", data={"csrf_token": token})
     assert response.status_code == 302
     assert signed_in.get("/admin/").status_code == 302
@@ -163,7 +153,7 @@ def test_case_step_needs_the_token(signed_in, csrf_county):
     assert response.status_code == 400
     db.session.expire_all()
     assert case.status == CaseStatus.REGISTERED
-    token = _token(signed_in.get(url).text)
+    token = csrf_token_of(signed_in.get(url).text)
     response = signed_in.post(
         url, data={"reason": "当事人外出", "lock_version": case.version, "csrf_token": token}
     )

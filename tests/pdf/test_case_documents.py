@@ -40,10 +40,8 @@ from portal.pdf.fetcher import PortalFetcher
 from portal.services import DomainError, case_records, cases, formdefs
 from portal.services.deadlines import BEIJING, local_today
 from portal.validators import make_credit_code, make_id_number
-from tests.auth.conftest import fresh_client
-from tests.conftest import PASSWORD
+from tests.auth.conftest import csrf_token_of, fresh_client, sign_in_with_token
 from tests.factories import REGION, County, new_case
-from tests.pdf.test_print_jobs import TOKEN
 
 HOSTILE = '<img src="file:///etc/passwd"> <link href="http://127.0.0.1:9/x"> <style>p{background:url(http://127.0.0.1:9/y)}</style>'
 MM = 72 / 25.4  # PDF points per millimetre
@@ -455,8 +453,7 @@ def test_printing_is_a_post_with_the_csrf_token(csrf_app):
     """Printing issues a document (or audits a 草稿), so another site must not trigger it: GET is not
     allowed, and a POST without the session's token is refused before anything is recorded."""
     client = fresh_client(csrf_app)
-    token = TOKEN.search(client.get("/login").text).group(1)
-    client.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": token})
+    sign_in_with_token(client, "clerk")
     county = County.load(db.session)
     case = new_case(db.session, county.users["entry_a"], county.mj, today=local_today())
     db.session.commit()
@@ -467,5 +464,5 @@ def test_printing_is_a_post_with_the_csrf_token(csrf_app):
     assert client.get(url).status_code == 405
     assert client.post(url).status_code == 400
     assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
-    response = client.post(url, data={"csrf_token": TOKEN.search(page).group(1)})
+    response = client.post(url, data={"csrf_token": csrf_token_of(page)})
     assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,11 +20,9 @@ from portal.pdf import certificates
 from portal.services import DomainError, print_jobs, scoring, standard_templates
 from portal.services.scoring import ScoreEntry
 from tests import factories
-from tests.auth.conftest import fresh_client
-from tests.conftest import PASSWORD
+from tests.auth.conftest import fresh_client, sign_in_with_token
 from tests.pdf.official_samples import flat
 
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NAMES = ("马集调解员", "前李调解员", "柳林调解员", "后王调解员")
 
 
@@ -285,8 +282,7 @@ def test_round_page_offers_the_batch_and_other_roles_are_refused(sync, login_as,
 def test_start_needs_csrf(csrf_app):
     """Starting a batch is a POST with the session's CSRF token."""
     client = fresh_client(csrf_app)
-    token = TOKEN.search(client.get("/login").text).group(1)
-    client.post("/login", data={"username": "clerk", "password": PASSWORD, "csrf_token": token})
+    sign_in_with_token(client, "clerk")
     assert client.get("/admin/print_jobs/").status_code == 200
     response = client.post("/admin/print_jobs/start/certificates/", data={"year": "2025"})
     assert response.status_code == 400
