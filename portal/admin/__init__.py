@@ -10,24 +10,24 @@ from flask_admin import babel as flask_admin_babel
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
-from portal.admin.assessment import AssessmentRoundView, AssessmentTemplateView
-from portal.admin.assessment_rewards import (
+from portal.admin.assessment.reviews import ReviewView, case_reviews
+from portal.admin.assessment.rewards import (
     RecognitionCriteriaView,
     RecognitionView,
     SubsidyPolicyView,
     SubsidyView,
 )
+from portal.admin.assessment.rounds import AssessmentRoundView, AssessmentTemplateView
 from portal.admin.base import PortalIndexView
-from portal.admin.cases import CaseView, CaseWarningView, MyCaseView
-from portal.admin.dictionary import DisputeTypeView
-from portal.admin.documents import IssuedDocumentView
-from portal.admin.formdefs import FormDefinitionView
-from portal.admin.orgs import OrganizationView
-from portal.admin.people import ExpertView, MediatorView
-from portal.admin.print_jobs import PrintJobView
-from portal.admin.reviews import ReviewView, case_reviews
-from portal.admin.users import AuditEventView, UserView
-from portal.admin.zero_reports import ZeroReportView
+from portal.admin.documents.issued import IssuedDocumentView
+from portal.admin.documents.print_jobs import PrintJobView
+from portal.admin.ledger.cases import CaseView, CaseWarningView, MyCaseView
+from portal.admin.ledger.zero_reports import ZeroReportView
+from portal.admin.registers.orgs import OrganizationView
+from portal.admin.registers.people import ExpertView, MediatorView
+from portal.admin.system.dictionary import DisputeTypeView
+from portal.admin.system.formdefs import FormDefinitionView
+from portal.admin.system.users import AuditEventView, UserView
 from portal.extensions import db
 from portal.models import (
     AssessmentRound,

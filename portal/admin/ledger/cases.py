@@ -22,8 +22,8 @@ from portal.admin.base import (
     local_time,
     org_path_text,
 )
-from portal.admin.case_answers import AnswerFilter, CaseAnswersMixin
-from portal.admin.case_columns import (
+from portal.admin.ledger.answers import AnswerFilter, CaseAnswersMixin
+from portal.admin.ledger.columns import (
     LABELS,
     ColourFilter,
     DisputeTypeFilter,
@@ -41,8 +41,8 @@ from portal.admin.case_columns import (
     short,
     status_badge,
 )
-from portal.admin.case_prints import CasePrintMixin
-from portal.admin.case_steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
+from portal.admin.ledger.prints import CasePrintMixin
+from portal.admin.ledger.steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.case import (

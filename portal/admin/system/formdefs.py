@@ -11,7 +11,7 @@ from markupsafe import Markup
 from wtforms import validators
 
 from portal.admin.base import SecureModelView, local_time
-from portal.admin.formdef_forms import FieldForm, PublishForm, SectionForm, UploadForm
+from portal.admin.system.formdef_forms import FieldForm, PublishForm, SectionForm, UploadForm
 from portal.extensions import db
 from portal.lowcode import builder, engine, render, schema
 from portal.models.auth import Role

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.admin.base import sheet_text
-from portal.admin.case_columns import DisputeTypeFilter
+from portal.admin.ledger.columns import DisputeTypeFilter
 from portal.extensions import db
 from portal.lowcode import engine, expr, render, schema
 from portal.models.case import Case

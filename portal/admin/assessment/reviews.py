@@ -11,6 +11,15 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.admin.assessment.review_forms import (
+    STEP_FORMS,
+    STEP_HINTS,
+    TARGETS,
+    OpenForm,
+    incident_fields,
+    prefill,
+    run_step,
+)
 from portal.admin.base import (
     OrgSubtreeFilter,
     SecureModelView,
@@ -20,16 +29,7 @@ from portal.admin.base import (
     local_time,
     org_path_text,
 )
-from portal.admin.document_prints import ReviewPrints
-from portal.admin.review_forms import (
-    STEP_FORMS,
-    STEP_HINTS,
-    TARGETS,
-    OpenForm,
-    incident_fields,
-    prefill,
-    run_step,
-)
+from portal.admin.documents.prints import ReviewPrints
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.case import Case

@@ -10,8 +10,8 @@ from flask import flash, redirect
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.admin import case_forms as f
 from portal.admin.base import BEIJING, STALE_MESSAGE, attempt
+from portal.admin.ledger import forms as f
 from portal.extensions import db
 from portal.models.case import Case, CaseEventKind, PartyRole
 from portal.models.org import Organization, OrgStatus

@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import validators
 
-from portal.admin.assessment_forms import LockedForm, ReasonForm, RoundForm
+from portal.admin.assessment.forms import LockedForm, ReasonForm, RoundForm
 from portal.admin.base import (
     SecureModelView,
     attempt,
@@ -28,7 +28,7 @@ from portal.admin.base import (
     local_time,
     org_path_text,
 )
-from portal.admin.document_prints import RoundPrints
+from portal.admin.documents.prints import RoundPrints
 from portal.extensions import db, start_writing
 from portal.models.assessment import (
     AssessmentCriterion,

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms import validators as v
 
 from portal.admin.base import BEIJING, PortalForm
-from portal.admin.case_forms import StepForm
+from portal.admin.ledger.forms import StepForm
 from portal.models.review import (
     AccountabilityReview,
     IncidentKind,

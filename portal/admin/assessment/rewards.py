@@ -12,8 +12,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import validators
 
-from portal.admin.assessment import READERS
-from portal.admin.assessment_forms import LockedForm, NominateForm, NoticeForm, ReasonForm
+from portal.admin.assessment.forms import LockedForm, NominateForm, NoticeForm, ReasonForm
+from portal.admin.assessment.rounds import READERS
 from portal.admin.base import (
     SecureModelView,
     attempt,
@@ -22,7 +22,7 @@ from portal.admin.base import (
     local_time,
     org_names,
 )
-from portal.admin.document_prints import RecognitionPrints
+from portal.admin.documents.prints import RecognitionPrints
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role

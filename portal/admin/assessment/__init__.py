@@ -1,0 +1,1 @@
+"""Assessment: rounds and templates, subsidies, recognitions, accountability reviews."""

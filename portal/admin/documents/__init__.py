@@ -1,0 +1,1 @@
+"""Issued documents: print buttons, the issue log and batch print jobs."""

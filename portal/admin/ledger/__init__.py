@@ -1,0 +1,1 @@
+"""The dispute ledger: case list, case pages and workflow steps, answer filters, zero reports."""

@@ -1,0 +1,1 @@
+"""The registers: mediation organisations, mediators and the expert pool."""

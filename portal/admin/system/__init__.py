@@ -1,0 +1,1 @@
+"""System administration: users and audit log, dispute types, form definitions."""
