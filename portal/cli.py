@@ -87,13 +87,13 @@ def register_cli(app: Flask) -> None:
         from redis import Redis
         from rq import Queue, Worker
 
-        from portal.services.print_jobs import QUEUE
+        from portal.pdf.jobs import QUEUE
 
         url = app.config.get("REDIS_URL")
         if not url:
             raise click.ClickException("未设置 REDIS_URL：未配置 Redis 时批量打印在网站进程内运行")
         connection = Redis.from_url(url)
-        # The worker runs inside this command's app context; each job opens its own (services.print_jobs).
+        # The worker runs inside this command's app context; each job opens its own (pdf.jobs).
         queue = Queue(app.config.get("PRINT_JOBS_QUEUE") or QUEUE, connection=connection)
         Worker([queue], connection=connection).work(burst=burst)
 

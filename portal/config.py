@@ -69,7 +69,7 @@ class Config:
 
     PAGE_SIZE = 20
 
-    # Batch printing (services.print_jobs): run jobs at once in the caller (tests), else on RQ when
+    # Batch printing (pdf.jobs): run jobs at once in the caller (tests), else on RQ when
     # REDIS_URL is set, else on a background thread of the web process.
     PRINT_JOBS_SYNC = False
     # Worker processes that lay out a batch (portal.pdf.pool), per web process; 1 lays it out in the job's

@@ -61,7 +61,7 @@ _INLINE_IMAGE = re.compile(r'src="data:(image/[a-z+.-]+);base64,([A-Za-z0-9+/=]+
 def markup_only() -> Iterator[None]:
     """Within the block `render` returns the document's markup (`Rendered.source`) and lays nothing out.
 
-    Batch jobs (`services.print_jobs`) build the markup of each chunk here, in the app, then lay the
+    Batch jobs (`pdf.jobs`) build the markup of each chunk here, in the app, then lay the
     chunks out with `layout` (here or on worker processes, `portal.pdf.pool`) and write them as one file.
     """
     token = _markup_only.set(True)

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,8 +17,14 @@ from portal.models.auth import User
 from portal.models.base import utcnow
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.org import Organization
-from portal.pdf import Rendered
 from portal.services import audit
+
+
+class Rendered(Protocol):
+    """What `issue` needs of a rendered document (`portal.pdf.Rendered` is one): its bytes and page count."""
+
+    pdf: bytes
+    pages: int
 
 
 def new_serial() -> str:

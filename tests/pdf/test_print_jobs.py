@@ -17,7 +17,8 @@ from portal.models.assessment import CriterionKind, PeriodKind
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
 from portal.models.recognition import RecognitionStatus
 from portal.pdf import certificates
-from portal.services import DomainError, print_jobs, scoring, standard_templates
+from portal.pdf import jobs as print_jobs
+from portal.services import DomainError, scoring, standard_templates
 from portal.services.scoring import ScoreEntry
 from tests import factories
 from tests.auth.conftest import fresh_client, sign_in_with_token

@@ -22,7 +22,8 @@ from portal.models import (
 )
 from portal.models.print_job import PrintJob, PrintJobStatus
 from portal.pdf import Source, markup_only, pool, render
-from portal.services import accounts, audit, print_jobs
+from portal.pdf import jobs as print_jobs
+from portal.services import accounts, audit
 from tests import factories
 from tests.conftest import PASSWORD, make_app
 from tests.pdf.test_print_jobs import NAMES, honours  # noqa: F401 - the fixture

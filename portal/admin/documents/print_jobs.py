@@ -19,7 +19,8 @@ from portal.admin.base import SecureModelView, enum_filter, local_time
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
-from portal.services import DomainError, audit, print_jobs
+from portal.pdf import jobs as print_jobs
+from portal.services import DomainError, audit
 
 
 def progress_bar(job: PrintJob) -> Markup:
@@ -28,7 +29,7 @@ def progress_bar(job: PrintJob) -> Markup:
     animated = "progress-bar-striped progress-bar-animated" if not job.finished else ""
     return Markup(
         '<div class="progress print-progress"><div class="progress-bar {} {}" role="progressbar" '
-        'style="width: {}%" aria-valuenow="{}" aria-valuemin="0" aria-valuemax="100">{}/{}</div></div>'
+        'data-percent="{}" aria-valuenow="{}" aria-valuemin="0" aria-valuemax="100">{}/{}</div></div>'
     ).format(colour, animated, job.percent, job.percent, job.done, job.total)
 
 
