@@ -22,9 +22,8 @@ from portal.models import (
     Mediator,
     User,
 )
-from portal.models.case import Difficulty
+from portal.models.case import AgreementForm, Difficulty, Performance, SessionResult
 from portal.models.org import Organization
-from portal.models.records import AgreementForm, Performance, SessionResult
 from portal.services import case_records, cases
 from portal.services.deadlines import BEIJING
 from tests.factories import new_case

@@ -13,6 +13,8 @@ from portal.models.audit import AuditAction, AuditEvent
 from portal.models.auth import Role, User
 from portal.models.base import Base, LabeledEnum
 from portal.models.case import (
+    Agreement,
+    AgreementForm,
     Case,
     CaseCounter,
     CaseEvent,
@@ -20,11 +22,17 @@ from portal.models.case import (
     CaseSource,
     CaseStatus,
     Difficulty,
+    FollowUp,
+    FollowUpMethod,
+    MediationSession,
     Party,
     PartyKind,
     PartyRole,
+    Performance,
     ReferralRoute,
+    RemainingRisk,
     RiskLevel,
+    SessionResult,
 )
 from portal.models.dictionary import DisputeType
 from portal.models.document import DocumentKind, IssuedDocument
@@ -33,17 +41,6 @@ from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStat
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus, Training
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
 from portal.models.recognition import Recognition, RecognitionCriteria, SubsidyPolicy
-from portal.models.records import (
-    Agreement,
-    AgreementForm,
-    FollowUp,
-    FollowUpMethod,
-    MediationSession,
-    Performance,
-    RemainingRisk,
-    SessionResult,
-    ZeroReport,
-)
 from portal.models.review import (
     AccountabilityReview,
     DocumentCounter,
@@ -57,6 +54,7 @@ from portal.models.review import (
     ReviewEventKind,
     ReviewStatus,
 )
+from portal.models.zero_report import ZeroReport
 
 __all__ = [
     "AccountabilityReview",

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from portal.lowcode.render import Shown, shown_sections
 from portal.models.auth import Role, User
-from portal.models.case import Case, CaseStatus, Party, PartyKind
+from portal.models.case import AgreementForm, Case, CaseStatus, Party, PartyKind
 from portal.models.document import DocumentKind, IssuedDocument
-from portal.models.records import AgreementForm
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
 from portal.services import DomainError, documents
 from portal.services.scope import can_reach_org

@@ -8,11 +8,14 @@ from sqlalchemy.orm import Session
 
 from portal.models.auth import User
 from portal.models.case import (
+    Agreement,
     Case,
     CaseEventKind,
     CaseStatus,
+    FollowUp,
+    MediationSession,
+    Performance,
 )
-from portal.models.records import Agreement, FollowUp, MediationSession, Performance
 from portal.services import DomainError
 from portal.services.deadlines import BEIJING
 from portal.services.scope import can_reach_org

@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models.auth import User
-from portal.models.case import OPEN_STATUSES, Case, CaseStatus
+from portal.models.case import OPEN_STATUSES, Agreement, Case, CaseStatus
 from portal.models.org import Organization, OrgLevel, OrgStatus
 from portal.models.people import Expert, ExpertStatus, Mediator, MediatorStatus, Training
-from portal.models.records import Agreement
 from portal.services.deadlines import Colour, DeadlineRules, colour_clause
 from portal.services.scope import org_in_scope, org_in_scope_or_above
 

@@ -25,11 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.models.auth import User
-from portal.models.case import Case, CaseSource, CaseStatus
+from portal.models.case import Agreement, Case, CaseSource, CaseStatus, MediationSession
 from portal.models.org import OrgKind
 from portal.models.people import Mediator
 from portal.models.recognition import SubsidyPolicy
-from portal.models.records import Agreement, MediationSession
 from portal.services.scope import org_in_scope
 
 CENT = Decimal("0.01")

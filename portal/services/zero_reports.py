@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal.models.auth import Role, User
 from portal.models.case import Case, CaseStatus
 from portal.models.org import Organization, OrgKind, OrgLevel, OrgStatus
-from portal.models.records import ZeroReport
+from portal.models.zero_report import ZeroReport
 from portal.services import DomainError
 from portal.services.deadlines import add_months
 from portal.services.scope import can_reach_org, scoped_organizations

@@ -31,9 +31,8 @@ from portal.models import (
     PartyKind,
     PartyRole,
 )
-from portal.models.case import CaseStatus
+from portal.models.case import AgreementForm, CaseStatus, SessionResult
 from portal.models.document import IssuedDocument
-from portal.models.records import AgreementForm, SessionResult
 from portal.pdf import arabic_date, case_documents
 from portal.pdf.coverage import embedded_fonts, font_files, missing_glyphs, pdf_text
 from portal.pdf.fetcher import PortalFetcher

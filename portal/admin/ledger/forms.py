@@ -21,8 +21,14 @@ from wtforms import (
 from wtforms import validators as v
 
 from portal.admin.base import BEIJING, PortalForm
-from portal.models.case import ReferralRoute
-from portal.models.records import AgreementForm, FollowUpMethod, Performance, RemainingRisk, SessionResult
+from portal.models.case import (
+    AgreementForm,
+    FollowUpMethod,
+    Performance,
+    ReferralRoute,
+    RemainingRisk,
+    SessionResult,
+)
 from portal.validators import PastDate
 
 

@@ -13,18 +13,20 @@ from sqlalchemy import select
 from portal.admin.base import BEIJING, STALE_MESSAGE, attempt
 from portal.admin.ledger import forms as f
 from portal.extensions import db
-from portal.models.case import Case, CaseEventKind, PartyRole
-from portal.models.org import Organization, OrgStatus
-from portal.models.records import (
+from portal.models.case import (
     Agreement,
     AgreementForm,
+    Case,
+    CaseEventKind,
     FollowUp,
     FollowUpMethod,
     MediationSession,
+    PartyRole,
     Performance,
     RemainingRisk,
     SessionResult,
 )
+from portal.models.org import Organization, OrgStatus
 from portal.services import case_records, cases
 from portal.services.deadlines import DeadlineRules
 

@@ -14,7 +14,7 @@ from wtforms import validators
 from portal.admin.base import OrgSubtreeFilter, SecureModelView, org_path_text
 from portal.extensions import db
 from portal.models.auth import Role
-from portal.models.records import ZeroReport
+from portal.models.zero_report import ZeroReport
 from portal.services import zero_reports
 from portal.services.deadlines import add_months, local_today
 

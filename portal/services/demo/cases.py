@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.models.auth import Role, User
 from portal.models.case import (
+    Agreement,
+    AgreementForm,
     Case,
     CaseCounter,
     CaseEvent,
@@ -32,28 +34,24 @@ from portal.models.case import (
     CaseSource,
     CaseStatus,
     Difficulty,
+    FollowUp,
+    FollowUpMethod,
+    MediationSession,
     Party,
     PartyKind,
     PartyRole,
+    Performance,
     ReferralRoute,
+    RemainingRisk,
     RiskLevel,
+    SessionResult,
     refresh_party_names,
 )
 from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormVersion
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus
-from portal.models.records import (
-    Agreement,
-    AgreementForm,
-    FollowUp,
-    FollowUpMethod,
-    MediationSession,
-    Performance,
-    RemainingRisk,
-    SessionResult,
-    ZeroReport,
-)
+from portal.models.zero_report import ZeroReport
 from portal.services import formdefs
 from portal.services.deadlines import BEIJING, DeadlineRules, add_months
 from portal.services.demo import data
