@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: help run test lint db-check install install-dev clean
+.PHONY: help run test lint db-check install install-dev clean screenshots flask worker
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -31,10 +31,20 @@ run: install ## Migrate the SQLite database, load demo data if empty, serve on 1
 test: install-dev ## Run the whole test suite (DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL)
 	HYPOTHESIS_STORAGE_DIRECTORY=$${TMPDIR:-/tmp}/portal-hypothesis $(BIN)/python -m pytest -n 2 -q
 
-lint: install-dev ## ruff and mypy
+lint: install-dev ## ruff, mypy and the import-layer contract
 	$(BIN)/ruff check portal tests
 	$(BIN)/ruff format --check portal tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+screenshots: install-dev ## Run the browser tests and keep their screenshots in docs/screenshots/
+	PORTAL_SCREENSHOTS=docs $(BIN)/python -m pytest -q -m browser -p no:cacheprovider
+
+flask: install ## Any portal command in the venv: make flask ARGS='create-user wang --name 王芳 --org 城关 --role entry'
+	$(FLASK) $(ARGS)
+
+worker: install ## Run a batch-print worker (needs REDIS_URL)
+	$(FLASK) print-worker
 
 db-check: install ## Upgrade an empty database and check that models and migrations agree
 	$(FLASK) db upgrade

@@ -7,6 +7,7 @@ Chromium is the distribution's (`/usr/bin/chromium`); without it the tests are s
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -26,7 +27,9 @@ from tests.conftest import make_app
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: Where `make screenshots` keeps the pictures reviewers look at; a plain test run writes to a
+#: temporary folder, so running the suite leaves the working tree clean.
+DOC_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -107,12 +110,17 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def screenshot() -> Callable[[Page, str], Path]:
-    """Return a function that saves a full-page screenshot under docs/screenshots/."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(tmp_path_factory) -> Callable[[Page, str], Path]:
+    """Return a function that saves a full-page screenshot (under docs/ with PORTAL_SCREENSHOTS=docs)."""
+    folder = (
+        DOC_SCREENSHOTS
+        if os.environ.get("PORTAL_SCREENSHOTS") == "docs"
+        else tmp_path_factory.mktemp("shots")
+    )
+    folder.mkdir(parents=True, exist_ok=True)
 
     def _save(page: Page, name: str) -> Path:
-        path = SCREENSHOTS / name
+        path = folder / name
         page.screenshot(path=str(path), full_page=True)
         return path
 
