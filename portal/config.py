@@ -60,7 +60,7 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     FLASK_ADMIN_SWATCH = "default"
 
-    # Sign-in throttling (DESIGN §1): lock an account after repeated failures.
+    # Sign-in throttling (docs/architecture.md §1): lock an account after repeated failures.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     LOGIN_RATE_LIMIT = "30 per minute"
@@ -76,7 +76,7 @@ class Config:
     # own process. Default: the cores this process may run on, at most 4.
     PRINT_PROCESSES = min(usable_cores(), 4)
 
-    # Ledger deadlines (DESIGN §3); services read them through DeadlineRules.from_config.
+    # Ledger deadlines (docs/architecture.md §2); services read them through DeadlineRules.from_config.
     CASE_MEDIATION_DAYS = 30  # mediation due this many days after acceptance
     CASE_UNTOUCHED_DAYS = 15  # assigned and untouched this long: red card
     CASE_MAX_OPEN_MONTHS = 3  # open longer than this: red flag

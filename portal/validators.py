@@ -240,7 +240,7 @@ def phone_error(value: str) -> str | None:
     return None if _parse_phone(value) else PHONE_ERROR
 
 
-# --- Masking (DESIGN §6) ---
+# --- Masking (docs/architecture.md §4) ---
 
 
 def _mask(value: str, head: int, tail: int) -> str:

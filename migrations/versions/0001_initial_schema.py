@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-# The standard classification of the 司法部 people's mediation statistics (DESIGN §3), with the
+# The standard classification of the 司法部 people's mediation statistics (docs/architecture.md §2), with the
 # sub-types offices record most. Codes are stable: forms and statistics refer to them.
 STANDARD_DISPUTE_TYPES = [
     ("01", "婚姻家庭纠纷", [("0101", "婚姻纠纷"), ("0102", "继承纠纷"), ("0103", "赡养纠纷"), ("0104", "抚养纠纷")]),

@@ -14,7 +14,7 @@ from portal.models.org import Organization
 
 
 class Role(LabeledEnum):
-    """Roles of DESIGN §1; a user may hold several."""
+    """Roles of docs/architecture.md §1; a user may hold several."""
 
     ADMIN = "admin", "管理员"
     EVALUATOR = "evaluator", "考评员"

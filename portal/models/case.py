@@ -73,7 +73,7 @@ class Difficulty(LabeledEnum):
 
 
 class CaseStatus(LabeledEnum):
-    """Where a case stands in the workflow (DESIGN §3)."""
+    """Where a case stands in the workflow (docs/architecture.md §2)."""
 
     REGISTERED = "registered", "受理登记"
     ASSIGNED = "assigned", "分流交办"

@@ -20,7 +20,7 @@ class OrgLevel(LabeledEnum):
 
 
 class OrgKind(LabeledEnum):
-    """Kind of mediation organisation (DESIGN §3)."""
+    """Kind of mediation organisation (docs/architecture.md §2)."""
 
     COORDINATION_CENTRE = "coordination_centre", "协调中心"
     JUSTICE_OFFICE = "justice_office", "司法所"

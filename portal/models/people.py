@@ -129,7 +129,7 @@ class Mediator(TimestampMixin, VersionedMixin, Base):
     gender: Mapped[Gender] = mapped_column(enum_type(Gender))
     ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
     birth_date: Mapped[date | None]
-    # Stored whole (DESIGN §6), shown masked.
+    # Stored whole (docs/architecture.md §4), shown masked.
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     phone: Mapped[str | None] = mapped_column(String(30))
     political_status: Mapped[str | None] = mapped_column(String(20))

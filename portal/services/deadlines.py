@@ -36,7 +36,7 @@ def add_months(day: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class DeadlineRules:
-    """The configurable deadline rules (DESIGN §3)."""
+    """The configurable deadline rules (docs/architecture.md §2)."""
 
     #: Days allowed for mediation after acceptance, unless the dispute type says otherwise.
     mediation_days: int = 30
