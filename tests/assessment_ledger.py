@@ -26,7 +26,7 @@ from portal.models.case import AgreementForm, Difficulty, Performance, SessionRe
 from portal.models.org import Organization
 from portal.services import case_records, cases
 from portal.services.deadlines import BEIJING
-from tests.factories import new_case
+from tests.factories import four_fixed, new_case
 
 
 def add_evaluator(county, username: str, org: Organization) -> User:
@@ -60,7 +60,15 @@ def in_mediation(
 ) -> Case:
     """Register, assign and start a case on its acceptance day."""
     case = registered(session, actor, org, accepted, **fields)
-    cases.assign(session, case, actor, organization=org, mediators=mediators, today=accepted)
+    cases.assign(
+        session,
+        case,
+        actor,
+        organization=org,
+        mediators=mediators,
+        today=accepted,
+        **four_fixed(case, mediators[0].name),
+    )
     _date_last_event(case, accepted)
     cases.start(session, case, actor, today=accepted)
     _date_last_event(case, accepted)

@@ -172,3 +172,13 @@ def new_case(
         **fields,
     )
     return cases.register(session, case, actor, today=today)
+
+
+def four_fixed(case: Case, person: str = "前李调解员") -> dict[str, Any]:
+    """Return the 四定 of an assignment (keywords of `cases.assign`): 定人, 定责, 定时限, 定措施."""
+    return {
+        "responsible_person": person,
+        "responsible_unit": case.organization.name,
+        "deadline": case.deadline,
+        "measures": "走访双方当事人了解诉求，查明事实后组织面对面调解",
+    }

@@ -183,10 +183,12 @@ class Case(TimestampMixin, VersionedMixin, Base):
     risk_level: Mapped[RiskLevel] = mapped_column(enum_type(RiskLevel), default=RiskLevel.LOW, index=True)
     difficulty: Mapped[Difficulty] = mapped_column(enum_type(Difficulty), default=Difficulty.NORMAL)
     is_group: Mapped[bool] = mapped_column(default=False)
-    # 四定: 牵头领导, 责任单位, 责任人, 办结时限 (the deadline).
+    # 四定, fixed when the case is assigned (分流交办): 定人 (责任人, with the 牵头领导 if any),
+    # 定责 (责任单位), 定时限 (`deadline`, the 办结时限) and 定措施 (化解措施).
     lead_leader: Mapped[str | None] = mapped_column(String(50))
     responsible_unit: Mapped[str | None] = mapped_column(String(100))
     responsible_person: Mapped[str | None] = mapped_column(String(50))
+    measures: Mapped[str | None] = mapped_column(Text)
     accepted_on: Mapped[date] = mapped_column(index=True)
     deadline: Mapped[date] = mapped_column(index=True)
     extension_reason: Mapped[str | None] = mapped_column(Text)

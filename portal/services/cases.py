@@ -40,7 +40,6 @@ from portal.services.workflow import (
 S = CaseStatus
 K = CaseEventKind
 
-#: Roles that carry cases through mediation.
 # --- registration ----------------------------------------------------------------------------------
 
 
@@ -116,6 +115,7 @@ def check_correction(case: Case, actor: User, *, today: date) -> None:
     if not can_edit(case, actor):
         raise DomainError("您不能修改该案件")
     check_registration(case, actor, today)
+    check_assigned_four_fixed(case)
     case.is_group = case.people_involved >= GROUP_SIZE
 
 
@@ -129,14 +129,22 @@ def assign(
     *,
     organization: Organization,
     mediators: Sequence[Mediator],
+    responsible_person: str | None,
+    responsible_unit: str | None,
+    deadline: date | None,
+    measures: str | None,
     lead_leader: str | None = None,
-    responsible_unit: str | None = None,
-    responsible_person: str | None = None,
     note: str | None = None,
     today: date,
+    rules: DeadlineRules | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """分流交办: give the case to an organisation in the actor's subtree and name its mediators."""
+    """分流交办: give the case to an organisation in the actor's subtree, name its mediators and fix its 四定.
+
+    四定 are all required: 定人 (`responsible_person`, and `lead_leader` where a leader heads it), 定责
+    (`responsible_unit`), 定时限 (`deadline`, which becomes the case's 办结时限) and 定措施 (`measures`).
+    """
+    rules = rules or DeadlineRules()
     check_step(case, actor, K.ASSIGN, expected_version)
     if not can_reach_org(actor, organization):
         raise DomainError("只能交办给本单位或下级调解组织", "organization")
@@ -145,11 +153,24 @@ def assign(
     if not mediators:
         raise DomainError("请至少指定一名承办调解员", "mediators")
     check_mediators(actor, mediators)
+    if len((lead_leader or "").strip()) > 50:
+        raise DomainError("牵头领导不能超过50字", "lead_leader")
+    check_four_fixed(
+        case,
+        responsible_person=responsible_person,
+        responsible_unit=responsible_unit,
+        deadline=deadline,
+        measures=measures,
+        today=today,
+        rules=rules,
+    )
     case.organization = organization
     case.mediators = list(mediators)
-    case.lead_leader = lead_leader or case.lead_leader
-    case.responsible_unit = responsible_unit or case.responsible_unit or organization.name
-    case.responsible_person = responsible_person or case.responsible_person or mediators[0].name
+    case.lead_leader = (lead_leader or "").strip() or None
+    case.responsible_unit = (responsible_unit or "").strip()
+    case.responsible_person = (responsible_person or "").strip()
+    case.measures = (measures or "").strip()
+    case.deadline = deadline or case.deadline
     case.assigned_on = today
     record_event(
         session,
@@ -161,9 +182,63 @@ def assign(
         today=today,
         organization=organization.name,
         mediators="、".join(m.name for m in mediators),
+        responsible_person=case.responsible_person,
+        deadline=case.deadline.isoformat(),
     )
     session.commit()
     return case
+
+
+def latest_deadline(case: Case, rules: DeadlineRules) -> date:
+    """Return the latest 办结时限 an assignment may set: the statutory one, or a later one already granted."""
+    statutory = rules.due_date(case.accepted_on, case.dispute_type.default_deadline_days)
+    return max(statutory, case.deadline) if case.deadline else statutory
+
+
+def check_four_fixed(
+    case: Case,
+    *,
+    responsible_person: str | None,
+    responsible_unit: str | None,
+    deadline: date | None,
+    measures: str | None,
+    today: date,
+    rules: DeadlineRules,
+) -> None:
+    """Check the 四定 of an assignment (定人, 定责, 定时限, 定措施); raise DomainError naming the field.
+
+    The 办结时限 may be set earlier than the statutory one, never later (that is 延期, with its reason);
+    it may not lie in the past unless it is the case's current deadline, kept as it is.
+    """
+    required(responsible_person, "请填写责任人（定人）", "responsible_person")
+    required(responsible_unit, "请填写责任单位（定责）", "responsible_unit")
+    required(deadline, "请填写办结时限（定时限）", "deadline")
+    required(measures, "请填写化解措施（定措施）", "measures")
+    for value, most, what, field in (
+        (responsible_person, 50, "责任人", "responsible_person"),
+        (responsible_unit, 100, "责任单位", "responsible_unit"),
+        (measures, 5000, "化解措施", "measures"),
+    ):
+        if len((value or "").strip()) > most:
+            raise DomainError(f"{what}不能超过{most}字", field)
+    if deadline is None:  # required() above has refused it; this tells the type checker
+        return
+    if deadline < case.accepted_on:
+        raise DomainError(f"办结时限不能早于受理日期（{case.accepted_on:%Y-%m-%d}）", "deadline")
+    if deadline < today and deadline != case.deadline:
+        raise DomainError("办结时限不能早于今天", "deadline")
+    limit = latest_deadline(case, rules)
+    if deadline > limit:
+        raise DomainError(f"办结时限不能晚于{limit:%Y-%m-%d}；确需更长时间的，请在交办后办理延期", "deadline")
+
+
+def check_assigned_four_fixed(case: Case) -> None:
+    """An assigned case keeps its 四定: a correction may change them, not empty them."""
+    if case.assigned_on is None or case.status in (S.REGISTERED, S.VOIDED):
+        return
+    required(case.responsible_person, "已交办的案件须填写责任人（定人）", "responsible_person")
+    required(case.responsible_unit, "已交办的案件须填写责任单位（定责）", "responsible_unit")
+    required(case.measures, "已交办的案件须填写化解措施（定措施）", "measures")
 
 
 def start(

@@ -15,7 +15,7 @@ from portal.models import AuditAction, AuditEvent, Case, CaseEventKind, CaseStat
 from portal.services import cases
 from portal.services.deadlines import local_today
 from portal.validators import make_credit_code, make_id_number
-from tests.factories import REGION, new_case
+from tests.factories import REGION, four_fixed, new_case
 
 S = CaseStatus
 
@@ -102,26 +102,80 @@ def test_entry_cannot_register_for_another_township(county, login_as):
     assert db.session.scalar(select(func.count(Case.id)).where(Case.organization_id == county.ll.id)) == 0
 
 
+def _assignment(county, case, **overrides) -> dict:
+    """Form data of 分流交办 to 前李村 with its 四定."""
+    data = {
+        "organization": county.mj_village.id,
+        "mediators": [county.mediators["前李调解员"].id],
+        "responsible_person": "前李调解员",
+        "responsible_unit": "前李村人民调解委员会",
+        "deadline": (local_today() + timedelta(days=10)).isoformat(),
+        "measures": "走访双方了解诉求，邀请村两委参与调解",
+        "lock_version": case.version,
+    }
+    data.update(overrides)
+    return data
+
+
 def test_step_page_assigns_the_case(county, login_as, mj_case):
-    """分流交办 through its form: the case moves and the timeline shows it."""
+    """分流交办 through its form: the case moves with its 四定, and the case page shows them."""
     client = login_as("entry_a")
     url = f"/admin/cases/act/assign/?id={mj_case.id}"
-    assert "承办调解员" in client.get(url).text
-    mediator = county.mediators["前李调解员"]
-    response = client.post(
-        url,
-        data={
-            "organization": county.mj_village.id,
-            "mediators": [mediator.id],
-            "lock_version": mj_case.version,
-        },
-    )
+    form = client.get(url).text
+    for label in (
+        "承办调解员",
+        "责任人（定人）",
+        "责任单位（定责）",
+        "办结时限（定时限）",
+        "化解措施（定措施）",
+    ):
+        assert label in form
+    assert mj_case.deadline.isoformat() in form  # 定时限 starts at the statutory deadline
+    response = client.post(url, data=_assignment(county, mj_case))
     assert response.status_code == 302
     db.session.expire_all()
     assert mj_case.status == S.ASSIGNED
-    assert mj_case.mediators == [mediator]
+    assert mj_case.mediators == [county.mediators["前李调解员"]]
+    assert mj_case.responsible_person == "前李调解员"
+    assert mj_case.deadline == local_today() + timedelta(days=10)
+    assert mj_case.measures == "走访双方了解诉求，邀请村两委参与调解"
     page = client.get(f"/admin/cases/details/?id={mj_case.id}").text
     assert "前李村人民调解委员会" in page and 'id="case-timeline"' in page
+    assert "化解措施（定措施）" in page and "邀请村两委参与调解" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("responsible_person", "请填写责任人（定人）"),
+        ("responsible_unit", "请填写责任单位（定责）"),
+        ("deadline", "请填写办结时限（定时限）"),
+        ("measures", "请填写化解措施（定措施）"),
+    ],
+)
+def test_step_page_refuses_an_assignment_without_its_four_fixed(county, login_as, mj_case, field, message):
+    """Each of the 四定 is required: the form stays, says which, and the case is not assigned."""
+    client = login_as("entry_a")
+    url = f"/admin/cases/act/assign/?id={mj_case.id}"
+    response = client.post(url, data=_assignment(county, mj_case, **{field: ""}))
+    assert response.status_code == 200
+    assert message in response.text
+    db.session.expire_all()
+    assert mj_case.status == S.REGISTERED
+
+
+def test_step_page_refuses_a_deadline_beyond_the_statutory_one(county, login_as, mj_case):
+    """定时限 may tighten the 办结时限, not stretch it: that is 延期, with its reason."""
+    client = login_as("entry_a")
+    late = mj_case.deadline + timedelta(days=1)
+    response = client.post(
+        f"/admin/cases/act/assign/?id={mj_case.id}",
+        data=_assignment(county, mj_case, deadline=late.isoformat()),
+    )
+    assert response.status_code == 200
+    assert f"办结时限不能晚于{mj_case.deadline:%Y-%m-%d}" in response.text
+    db.session.expire_all()
+    assert mj_case.status == S.REGISTERED
 
 
 def test_refused_step_changes_nothing_and_says_why(login_as, mj_case):
@@ -270,6 +324,7 @@ def test_filters_by_status_colour_type_and_mediator(county, login_as, mj_case):
         organization=county.ll,
         mediators=[county.mediators["柳林调解员"]],
         today=local_today(),
+        **four_fixed(high, "柳林调解员"),
     )
     client = login_as("admin")
 
@@ -283,6 +338,44 @@ def test_filters_by_status_colour_type_and_mediator(county, login_as, mj_case):
     assert listed("纠纷类型", _type_id("13")) == {high.number}
     assert listed("承办调解员", "柳林") == {high.number}
     assert listed("承办组织（含下级）", county.mj.id) == {mj_case.number}
+
+
+def test_ledger_shows_and_filters_the_owner_and_the_deadline(county, login_as, mj_case):
+    """定人 and 定时限 are ledger columns; the ledger filters by 责任人, 办结时限 range and 超期."""
+    admin = county.users["admin"]
+    today = local_today()
+    late = new_case(
+        db.session, admin, county.ll, today=today, accepted_on=today - timedelta(days=40), type_code="13"
+    )
+    cases.assign(
+        db.session,
+        late,
+        admin,
+        organization=county.ll,
+        mediators=[county.mediators["柳林调解员"]],
+        today=today,
+        **four_fixed(late, "柳林调解员"),
+    )
+    assert late.deadline < today  # an overdue case keeps its deadline when assigned late
+    client = login_as("admin")
+    page = client.get("/admin/cases/").text
+    assert "责任人" in page and "办结时限" in page
+    row = re.search(rf"{re.escape(late.number)}.*?</tr>", page, re.S).group(0)
+    assert "柳林调解员" in row and late.deadline.isoformat() in row
+
+    def listed(query):
+        text = client.get(f"/admin/cases/?{query}").text
+        return {c.number for c in (mj_case, late) if c.number in text}
+
+    owner = _filter_index(client, "责任人（定人）")
+    overdue = _filter_index(client, "超期")
+    due = _filter_index(client, "办结时限")
+    assert listed(f"flt0_{owner}=柳林") == {late.number}
+    assert listed(f"flt0_{owner}=前李") == set()
+    assert listed(f"flt0_{overdue}=1") == {late.number}
+    assert listed(f"flt0_{overdue}=0") == {mj_case.number}
+    span = f"{mj_case.deadline:%Y-%m-%d} to {mj_case.deadline:%Y-%m-%d}"
+    assert listed(f"flt0_{due}={span}") == {mj_case.number}
 
 
 def test_warning_and_my_case_views(county, login_as, auth, mj_case):

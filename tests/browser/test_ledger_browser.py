@@ -27,7 +27,7 @@ from portal.services.deadlines import local_today
 from portal.validators import make_id_number
 from tests.browser.conftest import serving
 from tests.conftest import PASSWORD, make_app
-from tests.factories import REGION, County, build_county, new_case
+from tests.factories import REGION, County, build_county, four_fixed, new_case
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -81,6 +81,7 @@ def _add_ledger_cases(county: County, today: date) -> None:
         organization=county.mj,
         mediators=[county.mediators[MEDIATOR]],
         today=today - timedelta(days=44),
+        **four_fixed(case, MEDIATOR),
     )
 
 
@@ -251,6 +252,10 @@ def test_a_case_from_registration_to_archive(wide_page: Page, screenshot) -> Non
     page.keyboard.press("Escape")
     choose(page, "organization", MJ)
     choose(page, "mediators", MEDIATOR)
+    # 四定: 责任单位 and 办结时限 come filled in; 责任人 and 化解措施 are the assigner's to write.
+    expect(page.locator("#responsible_unit")).to_have_value(MJ)
+    page.fill("#responsible_person", MEDIATOR)
+    page.fill("#measures", "核实借条及转账记录，约双方面对面协商分期还款。")
     page.fill("#note", "请马集镇调解委员会依法调解，注意稳控情绪。")
     confirm(page, "分流交办", number)
     assert status(page) == "分流交办"

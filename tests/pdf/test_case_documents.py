@@ -40,7 +40,7 @@ from portal.services import DomainError, case_records, cases, formdefs
 from portal.services.deadlines import BEIJING, local_today
 from portal.validators import make_credit_code, make_id_number
 from tests.auth.conftest import csrf_token_of, fresh_client, sign_in_with_token
-from tests.factories import REGION, County, new_case
+from tests.factories import REGION, County, four_fixed, new_case
 
 HOSTILE = '<img src="file:///etc/passwd"> <link href="http://127.0.0.1:9/x"> <style>p{background:url(http://127.0.0.1:9/y)}</style>'
 MM = 72 / 25.4  # PDF points per millimetre
@@ -134,7 +134,15 @@ def settled_case(county):
     formdefs.attach_answers(case, version, ANSWERS)
     db.session.commit()
     mediator = county.mediators["马集调解员"]
-    cases.assign(db.session, case, actor, organization=county.mj, mediators=[mediator], today=accepted)
+    cases.assign(
+        db.session,
+        case,
+        actor,
+        organization=county.mj,
+        mediators=[mediator],
+        today=accepted,
+        **four_fixed(case, mediator.name),
+    )
     cases.start(db.session, case, actor, today=accepted)
     sitting = MediationSession(
         held_at=datetime.combine(accepted + timedelta(days=3), time(10), BEIJING),
@@ -253,6 +261,8 @@ def test_acceptance_form_has_the_register_fields(app, county, settled_case):
         "8000.00元",
         "承办调解员马集调解员",
         "四定",
+        "定人：责任人马集调解员",
+        "定措施：走访双方当事人了解诉求",
         "附加信息（宅基地纠纷表第1版）",
         "宅基地证号清集用〔1998〕第〇〇三一号",
         "登记人（签字）马集录入员",

@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.services import DomainError, case_records, cases, workflow
 from portal.services.workflow import STEPS
-from tests.factories import new_case
+from tests.factories import four_fixed, new_case
 
 TODAY = date(2026, 3, 10)
 K = CaseEventKind
@@ -48,7 +48,15 @@ def perform(kind: CaseEventKind, case: Case, actor, county) -> None:
     mediator = county.mediators["前李调解员"]
     match kind:
         case K.ASSIGN:
-            cases.assign(s, case, actor, organization=county.mj_village, mediators=[mediator], today=t)
+            cases.assign(
+                s,
+                case,
+                actor,
+                organization=county.mj_village,
+                mediators=[mediator],
+                today=t,
+                **four_fixed(case, mediator.name),
+            )
         case K.START:
             cases.start(s, case, actor, today=t)
         case K.SESSION:
@@ -271,9 +279,13 @@ def test_assign_checks_target_and_mediators(county):
     case = case_in(S.REGISTERED, county)
     actor = county.users["entry_a"]
     with pytest.raises(DomainError, match="下级调解组织"):
-        cases.assign(db.session, case, actor, organization=county.ll, mediators=[], today=TODAY)
+        cases.assign(
+            db.session, case, actor, organization=county.ll, mediators=[], today=TODAY, **four_fixed(case)
+        )
     with pytest.raises(DomainError, match="至少指定"):
-        cases.assign(db.session, case, actor, organization=county.mj, mediators=[], today=TODAY)
+        cases.assign(
+            db.session, case, actor, organization=county.mj, mediators=[], today=TODAY, **four_fixed(case)
+        )
     with pytest.raises(DomainError, match="管辖范围"):
         cases.assign(
             db.session,
@@ -282,9 +294,84 @@ def test_assign_checks_target_and_mediators(county):
             organization=county.mj,
             mediators=[county.mediators["柳林调解员"]],
             today=TODAY,
+            **four_fixed(case),
         )
     db.session.rollback()
     assert case.status == S.REGISTERED and case.mediators == []
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("responsible_person", "请填写责任人（定人）"),
+        ("responsible_unit", "请填写责任单位（定责）"),
+        ("deadline", "请填写办结时限（定时限）"),
+        ("measures", "请填写化解措施（定措施）"),
+    ],
+)
+def test_assign_requires_the_four_fixed(county, field, message):
+    """定人, 定责, 定时限 and 定措施 are required by the service itself, whatever the caller sends."""
+    case = case_in(S.REGISTERED, county)
+    fixed = four_fixed(case) | {field: None if field == "deadline" else "  "}
+    with pytest.raises(DomainError, match=message) as refused:
+        cases.assign(
+            db.session,
+            case,
+            county.users["admin"],
+            organization=county.mj_village,
+            mediators=[county.mediators["前李调解员"]],
+            today=TODAY,
+            **fixed,
+        )
+    assert refused.value.field == field
+    db.session.rollback()
+    assert case.status == S.REGISTERED and case.mediators == []
+
+
+def test_assign_fixes_the_deadline_within_the_statutory_one(county):
+    """定时限 may tighten the statutory 办结时限 (never later, never past); it becomes the deadline."""
+    case = case_in(S.REGISTERED, county)
+    statutory = case.deadline
+    actor = county.users["admin"]
+
+    def assign(deadline):
+        cases.assign(
+            db.session,
+            case,
+            actor,
+            organization=county.mj_village,
+            mediators=[county.mediators["前李调解员"]],
+            today=TODAY,
+            **(four_fixed(case) | {"deadline": deadline}),
+        )
+
+    for bad, message in (
+        (statutory + timedelta(days=1), "不能晚于"),
+        (TODAY - timedelta(days=1), "不能早于今天"),
+        (case.accepted_on - timedelta(days=1), "不能早于受理日期"),
+    ):
+        with pytest.raises(DomainError, match=message):
+            assign(bad)
+        db.session.rollback()
+    assign(TODAY + timedelta(days=7))
+    assert case.status == S.ASSIGNED
+    assert case.deadline == TODAY + timedelta(days=7)
+    assert case.responsible_person == "前李调解员" and case.measures
+    event = case.events[-1]
+    assert event.details["responsible_person"] == "前李调解员"
+    assert event.details["deadline"] == (TODAY + timedelta(days=7)).isoformat()
+
+
+def test_correction_cannot_empty_the_four_fixed_of_an_assigned_case(county):
+    """Once assigned, a correction may change the 四定 but not remove them."""
+    case = case_in(S.ASSIGNED, county)
+    case.measures = ""
+    with pytest.raises(DomainError, match="化解措施"):
+        cases.check_correction(case, county.users["admin"], today=TODAY)
+    db.session.rollback()
+    registered = case_in(S.REGISTERED, county)
+    registered.responsible_person = None
+    cases.check_correction(registered, county.users["admin"], today=TODAY)  # not fixed until assigned
 
 
 def test_settle_needs_a_session_first(county):

@@ -25,7 +25,7 @@ from portal.services import DomainError, audit, cases, review_steps, reviews
 from portal.services.demo.seed import seed_demo
 from portal.services.review_parties import Measures, name_party, revise_party, withdraw_party
 from tests.conftest import make_app
-from tests.factories import new_case
+from tests.factories import four_fixed, new_case
 
 OPENED = date(2026, 1, 5)
 S = ReviewStatus
@@ -425,6 +425,7 @@ def test_snapshot_keeps_the_case_as_it_was_and_cannot_be_changed(county, ll_case
         organization=county.ll,
         mediators=[county.mediators["柳林调解员"]],
         today=OPENED,
+        **four_fixed(ll_case, "柳林调解员"),
     )
     db.session.expire_all()
     link = review.linked[0]

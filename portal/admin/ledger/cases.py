@@ -28,7 +28,9 @@ from portal.admin.ledger.columns import (
     ColourFilter,
     DisputeTypeFilter,
     MediatorNameFilter,
+    OverdueFilter,
     PartyInline,
+    ResponsiblePersonFilter,
     SupervisedFilter,
     colour_badge,
     outcome,
@@ -84,6 +86,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         "party_names",
         "summary",
         "organization",
+        "responsible_person",
         "status",
         "deadline",
     )
@@ -109,6 +112,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         "lead_leader",
         "responsible_unit",
         "responsible_person",
+        "measures",
         "deadline",
         "status",
         "outcome",
@@ -130,6 +134,8 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         ColourFilter(),
         filters.DateBetweenFilter(Case.accepted_on, "受理日期"),
         filters.DateBetweenFilter(Case.deadline, "办结时限"),
+        OverdueFilter(),
+        ResponsiblePersonFilter(),
         MediatorNameFilter(),
         enum_filter(Case.source, "纠纷来源", CaseSource),
         enum_filter(Case.difficulty, "难易程度", Difficulty),
@@ -181,6 +187,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         "lead_leader",
         "responsible_unit",
         "responsible_person",
+        "measures",
         "mediators",
         "experts",
         "parties",
@@ -221,10 +228,14 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         },
         "risk_level": {"validators": [validators.InputRequired(message="请选择风险等级")]},
         "difficulty": {"validators": [validators.InputRequired(message="请选择难易程度")]},
+        "measures": {
+            "validators": [validators.Optional(), validators.Length(max=5000)],
+            "description": "分流交办时确定；已交办的案件不能清空",
+        },
         "mediators": {"label": "承办调解员"},
         "experts": {"label": "邀请专家"},
     }
-    form_widget_args = {"summary": {"rows": 4}, "claims": {"rows": 3}}
+    form_widget_args = {"summary": {"rows": 4}, "claims": {"rows": 3}, "measures": {"rows": 3}}
     inline_models = (PartyInline(Party),)
 
     # --- queries ---------------------------------------------------------------------------------

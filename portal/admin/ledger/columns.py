@@ -13,6 +13,7 @@ from wtforms import ValidationError, validators
 
 from portal.extensions import db
 from portal.models.case import (
+    MEDIATION_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseStatus,
@@ -158,6 +159,37 @@ class MediatorNameFilter(filters.BaseSQLAFilter):
         return "姓名包含"
 
 
+class ResponsiblePersonFilter(filters.BaseSQLAFilter):
+    """Cases whose 责任人 (定人) contains the text."""
+
+    def __init__(self) -> None:
+        super().__init__(Case.responsible_person, "责任人（定人）")
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        return query.filter(Case.responsible_person.contains(value.strip(), autoescape=True))
+
+    def operation(self) -> str:
+        return "包含"
+
+
+class OverdueFilter(filters.BaseSQLAFilter):
+    """Cases past their 办结时限 (定时限) today, or within it; the clock runs only while in mediation."""
+
+    def __init__(self) -> None:
+        super().__init__(Case.deadline, "超期", options=[("1", "已超期"), ("0", "未超期")])
+
+    def validate(self, value: Any) -> bool:
+        return value in ("0", "1")
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        # The same rule as the 红 badge's 已超期 reason in `deadlines.assess`.
+        overdue = and_(Case.status.in_(MEDIATION_STATUSES), Case.deadline < local_today())
+        return query.filter(overdue if value == "1" else ~overdue)
+
+    def operation(self) -> str:
+        return "为"
+
+
 class SupervisedFilter(filters.BaseSQLAFilter):
     """Cases under 督办."""
 
@@ -269,6 +301,7 @@ LABELS = {
     "lead_leader": "牵头领导",
     "responsible_unit": "责任单位",
     "responsible_person": "责任人",
+    "measures": "化解措施",
     "deadline": "办结时限",
     "status": "办理状态",
     "outcome": "调解结果",

@@ -80,7 +80,7 @@ class PetitionForm(StepForm):
 
 
 class AssignForm(StepForm):
-    """分流交办."""
+    """分流交办, with the 四定: 定人 (责任人), 定责 (责任单位), 定时限 (办结时限), 定措施 (化解措施)."""
 
     organization = QuerySelectField(
         "承办组织", widget=Select2Widget(), validators=[_required("请选择承办组织")]
@@ -88,12 +88,29 @@ class AssignForm(StepForm):
     mediators = QuerySelectMultipleField(
         "承办调解员", widget=Select2Widget(multiple=True), validators=[_required("请至少指定一名承办调解员")]
     )
-    lead_leader = StringField("牵头领导", validators=[v.Optional(), v.Length(max=50)])
-    responsible_unit = StringField(
-        "责任单位", validators=[v.Optional(), v.Length(max=100)], description="留空时为承办组织"
-    )
     responsible_person = StringField(
-        "责任人", validators=[v.Optional(), v.Length(max=50)], description="留空时为第一名承办调解员"
+        "责任人（定人）",
+        validators=[_required("请填写责任人（定人）"), v.Length(max=50)],
+        description="对化解本纠纷负总责的人，一般为第一名承办调解员",
+    )
+    lead_leader = StringField(
+        "牵头领导",
+        validators=[v.Optional(), v.Length(max=50)],
+        description="重大、疑难纠纷由领导牵头的，填写",
+    )
+    responsible_unit = StringField(
+        "责任单位（定责）", validators=[_required("请填写责任单位（定责）"), v.Length(max=100)]
+    )
+    deadline = DateField(
+        "办结时限（定时限）",
+        widget=DatePickerWidget(),
+        validators=[_required("请填写办结时限（定时限）")],
+        description="可早于法定办结时限，不能晚于；需要更长时间的，交办后办理延期",
+    )
+    measures = TextAreaField(
+        "化解措施（定措施）",
+        validators=[_required("请填写化解措施（定措施）"), v.Length(max=5000)],
+        description="如：走访双方了解诉求、邀请村两委参与、约请专家评估损失、组织面对面调解",
     )
     note = TextAreaField("交办意见", validators=[v.Optional(), v.Length(max=1000)])
 

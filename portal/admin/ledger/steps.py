@@ -82,6 +82,11 @@ def step_form(view: Any, step: CaseEventKind, case: Case) -> f.StepForm:
         form.mediators.query_factory = view.scoped_mediators
         if not form.is_submitted():
             form.organization.data = case.organization
+            form.responsible_person.data = case.responsible_person
+            form.lead_leader.data = case.lead_leader
+            form.responsible_unit.data = case.responsible_unit or case.organization.name
+            form.deadline.data = case.deadline
+            form.measures.data = case.measures
     elif step == K.ESCALATE:
         form.organization.query_factory = lambda: cases.organizations_above(case, _active_orgs())
     elif step == K.TRANSFER:
@@ -131,10 +136,13 @@ def run_step(
             actor,
             organization=form.organization.data,
             mediators=form.mediators.data,
-            lead_leader=form.lead_leader.data,
-            responsible_unit=form.responsible_unit.data,
             responsible_person=form.responsible_person.data,
+            responsible_unit=form.responsible_unit.data,
+            deadline=form.deadline.data,
+            measures=form.measures.data,
+            lead_leader=form.lead_leader.data,
             note=form.note.data,
+            rules=rules,
             **common,
         ),
         K.START: lambda: cases.start(session, case, actor, note=form.note.data, **common),
