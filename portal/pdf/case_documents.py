@@ -1,8 +1,13 @@
 """Documents about a case: 人民调解协议书 (人民调解法 第二十九条) and 人民调解受理登记表.
 
 Builders take the case and what `services.documents.issue` hands them (the serial, the original issue
-of a reprint) and return the rendered PDF. They refuse what may not be printed; personal data is
-masked as DESIGN §6 wants for documents.
+of a reprint) and return the rendered PDF. They refuse what may not be printed.
+
+身份证号: the 协议书 is handed to the parties and is what they bring to the court for 司法确认
+(人民调解法 第三十三条), which identifies each party by the full number; it prints it in full, and each
+print (or preview) is audited as an export of personal data. The 受理登记表 stays in the committee's
+file (卷宗) and goes to neither the parties nor the court: it prints the number masked, as the screens and
+exports do. Only `PRINTERS` within their subtree print either.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.lowcode.render import Shown, shown_sections
+from portal.models.audit import AuditAction
 from portal.models.auth import Role, User
 from portal.models.case import AgreementForm, Case, CaseStatus, Party, PartyKind
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
-from portal.services import DomainError, documents
+from portal.services import DomainError, audit, documents
 from portal.services.scope import can_reach_org
 from portal.validators import birth_date_from_id, mask_id_number
 
@@ -26,6 +32,8 @@ from portal.validators import birth_date_from_id, mask_id_number
 KINDS = {"acceptance": DocumentKind.ACCEPTANCE, "agreement": DocumentKind.AGREEMENT}
 #: Who prints case documents: the office (文书), administrators, and mediators on site (录入员).
 PRINTERS = frozenset({Role.ADMIN, Role.CLERK, Role.ENTRY})
+#: Documents addressed to the parties and the court: they carry the parties' full 身份证号.
+FULL_ID_KINDS = frozenset({DocumentKind.AGREEMENT})
 
 
 @dataclass
@@ -50,8 +58,8 @@ def age_on(party: Party, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def party_line(party: Party, day: date) -> PartyLine:
-    """Return a party's particulars as article 29 lists them; the 身份证号 masked (DESIGN §6)."""
+def party_line(party: Party, day: date, *, full_id: bool = False) -> PartyLine:
+    """Return a party's particulars as article 29 lists them; the 身份证号 masked unless `full_id`."""
     if party.kind == PartyKind.ORGANIZATION:
         details = [
             f"统一社会信用代码{party.credit_code}" if party.credit_code else "",
@@ -65,7 +73,9 @@ def party_line(party: Party, day: date) -> PartyLine:
             f"{arabic_date(born)}出生（{age_on(party, day)}岁）" if born else "",
             party.ethnicity or "",
             party.occupation or "",
-            f"身份证号{mask_id_number(party.id_number)}" if party.id_number else "",
+            f"身份证号{party.id_number if full_id else mask_id_number(party.id_number)}"
+            if party.id_number
+            else "",
             f"住{party.address}" if party.address else "",
         ]
     return PartyLine(party.role.label, party.name, [d for d in details if d])
@@ -141,7 +151,7 @@ def agreement(
     return render(
         "agreement.html",
         agreement=record,
-        parties=[party_line(p, record.signed_on) for p in case.parties],
+        parties=[party_line(p, record.signed_on, full_id=True) for p in case.parties],
         # One copy per party and one kept by the committee (人民调解法 第二十九条).
         copies=len(case.parties) + 1,
         organization=organization,
@@ -176,6 +186,13 @@ def issue(session: Session, case: Case, kind: DocumentKind, actor: User) -> tupl
         raise DomainError("您不能出具该案件的文书")
     check_printable(case, kind)
     build = BUILDERS[kind]
+
+    def render_and_audit(serial: str, original: IssuedDocument | None) -> Rendered:
+        rendered = build(case, serial=serial, original=original)
+        if kind in FULL_ID_KINDS:
+            audit_full_id(session, case, kind, actor, serial=serial)
+        return rendered
+
     return documents.issue(
         session,
         kind=kind,
@@ -186,5 +203,23 @@ def issue(session: Session, case: Case, kind: DocumentKind, actor: User) -> tupl
         masked_name=masked_parties(case),
         organization=case.organization,
         actor=actor,
-        render=lambda serial, original: build(case, serial=serial, original=original),
+        render=render_and_audit,
+    )
+
+
+def audit_full_id(
+    session: Session, case: Case, kind: DocumentKind, actor: User, *, serial: str | None
+) -> None:
+    """Record that `actor` printed a document of `case` carrying the parties' full 身份证号; no commit."""
+    what = f"{kind.label}（草稿）" if serial is None else kind.label
+    audit.record(
+        session,
+        AuditAction.EXPORT,
+        "dispute_case",
+        case.id,
+        f"{actor.full_name}打印{what}（含当事人完整身份证号）：{case.number}",
+        document=[None, kind.label],
+        case_number=[None, case.number],
+        printed_by=[None, actor.full_name],
+        serial=[None, serial],
     )

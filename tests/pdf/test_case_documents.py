@@ -23,6 +23,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import (
     Agreement,
+    AuditAction,
+    AuditEvent,
     DisputeType,
     DocumentKind,
     Gender,
@@ -208,7 +210,7 @@ def _bboxes(pdf: bytes, tmp_path: Path) -> list[tuple[int, float, float, float, 
 
 
 def test_agreement_says_what_article_29_asks(app, county, settled_case):
-    """Parties (ID masked), facts, terms, performance, answers with their version, copies, number."""
+    """Parties (full ID, for 司法确认), facts, terms, performance, answers with their version, copies."""
     with app.test_request_context():
         document, pdf = _issue(settled_case, DocumentKind.AGREEMENT, county.users["clerk"])
     text = pdf_text(pdf)
@@ -237,9 +239,11 @@ def test_agreement_says_what_article_29_asks(app, county, settled_case):
         document.serial,
     ):
         assert expected in flat, expected
-    full_id = settled_case.parties[0].id_number
-    assert full_id not in flat and f"{full_id[:6]}********{full_id[-4:]}" in flat
-    assert "13900001234" not in flat and "139****1234" in flat  # answers are masked too
+    for party in settled_case.parties:
+        if party.id_number:
+            assert f"身份证号{party.id_number}" in flat, party.name
+    assert "********" not in flat.split("纠纷的主要事实")[0]
+    assert "13900001234" not in flat and "139****1234" in flat  # the form's answers stay masked
     assert document.kind == DocumentKind.AGREEMENT and document.number == settled_case.number
     assert document.masked_name.startswith("禤*强、李*、王*")
 
@@ -269,6 +273,59 @@ def test_acceptance_form_has_the_register_fields(app, county, settled_case):
         "受理人（签字）",
     ):
         assert expected in flat, expected
+
+
+def test_acceptance_form_masks_the_id_numbers(app, county, settled_case):
+    """The 受理登记表 stays in the committee's file: its ID numbers are masked."""
+    with app.test_request_context():
+        _document, pdf = _issue(settled_case, DocumentKind.ACCEPTANCE, county.users["clerk"])
+    flat = re.sub(r"\s+", "", pdf_text(pdf))
+    full_id = settled_case.parties[0].id_number
+    assert full_id not in flat and f"{full_id[:6]}********{full_id[-4:]}" in flat
+    audited = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "dispute_case")).all()
+    assert not [a for a in audited if "完整身份证号" in a.summary]
+
+
+def test_printing_the_agreement_with_full_ids_is_audited(app, county, settled_case, login_as):
+    """Printing the 协议书 (full ID) writes an audit row naming the document, the case and the user."""
+    client = login_as("clerk")
+    response = client.post(f"/admin/cases/print/agreement/?id={settled_case.id}")
+    assert response.status_code == 200
+    flat = re.sub(r"\s+", "", pdf_text(response.data))
+    assert settled_case.parties[0].id_number in flat
+    issued = db.session.scalar(select(IssuedDocument))
+    row = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.entity == "dispute_case",
+            AuditEvent.entity_id == str(settled_case.id),
+            AuditEvent.summary.contains("完整身份证号"),
+        )
+    )
+    assert row is not None
+    assert row.action == AuditAction.EXPORT and row.actor_name == "文书甲"
+    assert row.actor_id == county.users["clerk"].id
+    assert "人民调解协议书" in row.summary and settled_case.number in row.summary
+    assert row.changes["serial"] == [None, issued.serial]
+    preview = client.post(f"/admin/cases/print/agreement/?id={settled_case.id}&preview=1")
+    assert settled_case.parties[0].id_number in re.sub(r"\s+", "", pdf_text(preview.data))
+    drafts = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.summary.contains("人民调解协议书（草稿）（含当事人完整身份证号）")
+        )
+    ).all()
+    assert len(drafts) == 1
+
+
+def test_full_id_agreement_is_out_of_reach_outside_the_subtree(app, county, settled_case, login_as, client):
+    """柳林's entry user gets 404 for 马集's 协议书; an evaluator (no print right) 403; nothing audited."""
+    url = f"/admin/cases/print/agreement/?id={settled_case.id}"
+    assert login_as("entry_b").post(url).status_code == 404
+    client.post("/logout")
+    assert login_as("evaluator").post(url).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(IssuedDocument)) == 0
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.summary.contains("完整身份证号"))).all()
+    with pytest.raises(DomainError, match="不能出具"):
+        case_documents.issue(db.session, settled_case, DocumentKind.AGREEMENT, county.users["entry_b"])
 
 
 def test_every_glyph_is_covered_and_no_fallback_font_is_used(app, county, settled_case):

@@ -46,13 +46,17 @@ class CasePrintMixin:
                 # personal data still left the portal, so the audit log says who looked.
                 build = case_documents.BUILDERS[document_kind]
                 pdf = build(case, serial=None, original=None, draft=True).pdf
-                audit.record(
-                    db.session,
-                    AuditAction.EXPORT,
-                    "dispute_case",
-                    case.id,
-                    f"预览{document_kind.label}（草稿）：{case.number}",
-                )
+                actor = current_user._get_current_object()
+                if document_kind in case_documents.FULL_ID_KINDS:
+                    case_documents.audit_full_id(db.session, case, document_kind, actor, serial=None)
+                else:
+                    audit.record(
+                        db.session,
+                        AuditAction.EXPORT,
+                        "dispute_case",
+                        case.id,
+                        f"预览{document_kind.label}（草稿）：{case.number}",
+                    )
                 db.session.commit()
             else:
                 actor = current_user._get_current_object()
