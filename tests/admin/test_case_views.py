@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditAction, AuditEvent, Case, CaseEventKind, CaseStatus, DisputeType, ZeroReport
-from portal.services import cases
+from portal.services import cases, formdefs
 from portal.services.deadlines import local_today
 from portal.validators import make_credit_code, make_id_number
 from tests.factories import REGION, four_fixed, new_case
@@ -71,6 +71,44 @@ def test_register_a_case_with_two_parties(county, login_as):
     assert response.headers["Location"].endswith(f"/admin/cases/details/?id={case.id}")
     page = client.get(response.headers["Location"]).text
     assert case.number in page and "受理登记" in page and "分流交办" in page
+
+
+def test_new_case_starts_without_a_dispute_type(county, login_as):
+    """No type is preselected: the form asks 请选择纠纷类型, refuses to save without one, no fields shown."""
+    client = login_as("entry_a")
+    page = client.get("/admin/cases/new/").text
+    select_html = re.search(r'<select[^>]*id="dispute_type".*?</select>', page, re.S).group(0)
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", select_html)
+    assert options[0][1] == "请选择纠纷类型" and "selected" in options[0][0]
+    assert not [text for attrs, text in options[1:] if "selected" in attrs]
+    assert "lowcode-form" not in page  # no type, no type's fields
+    before = db.session.scalar(select(func.count(Case.id)))
+    for blank in ("__None", None):
+        data = registration(county, dispute_type=blank)
+        if blank is None:
+            del data["dispute_type"]
+        response = client.post("/admin/cases/new/", data=data)
+        assert response.status_code == 200
+        assert "请选择纠纷类型" in response.text and "This field is required" not in response.text
+    assert db.session.scalar(select(func.count(Case.id))) == before
+
+
+def test_choosing_a_dispute_type_brings_its_fields(county, login_as):
+    """Once a type with a form is chosen, the type-switch fragment returns that form's fields."""
+    family = db.session.scalar(select(DisputeType).where(DisputeType.name.like("婚姻家庭%")))
+    definition = formdefs.create(db.session, "family_test", "婚姻家庭", family)
+    body = {
+        "sections": [
+            {"title": "家庭情况", "fields": [{"key": "children", "label": "子女人数", "type": "integer"}]}
+        ]
+    }
+    formdefs.save_draft(db.session, definition, body, None)
+    formdefs.publish(db.session, definition, county.users["admin"], "首版")
+    client = login_as("entry_a")
+    assert "子女人数" not in client.get("/admin/cases/new/").text
+    fragment = client.get(f"/admin/cases/answers/?dispute_type={family.id}").text
+    assert "子女人数" in fragment and "lowcode-form" in fragment
+    assert client.get("/admin/cases/answers/?dispute_type=__None").text == ""
 
 
 @pytest.mark.parametrize(

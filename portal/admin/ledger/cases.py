@@ -199,7 +199,11 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         },
         "source": {"validators": [validators.InputRequired(message="请选择纠纷来源")]},
         "dispute_type": {
-            "validators": [validators.InputRequired(message="请选择纠纷类型")],
+            # The blank choice of a new case posts "__None": InputRequired lets it through, DataRequired not.
+            "validators": [
+                validators.InputRequired(message="请选择纠纷类型"),
+                validators.DataRequired(message="请选择纠纷类型"),
+            ],
             "query_factory": lambda: db.session.scalars(
                 select(DisputeType).where(DisputeType.active).order_by(DisputeType.sort_order)
             ).all(),
@@ -284,8 +288,13 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
 
     def create_form(self, obj: Any = None) -> Any:
         form = super().create_form(obj)
-        # Mediators are named when the case is assigned (分流交办), not at registration.
+        # Mediators and the 化解措施 are fixed when the case is assigned (分流交办), not at registration.
         del form["mediators"]
+        del form["measures"]
+        # No type is chosen for the user: the form starts at 请选择纠纷类型, and the type's own fields
+        # appear once one is picked (the answers fragment).
+        form.dispute_type.allow_blank = True
+        form.dispute_type.blank_text = "请选择纠纷类型"
         return form
 
     def edit_form(self, obj: Any = None) -> Any:
