@@ -70,12 +70,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _beijing_date(value) -> str:
-    """Format a stored UTC time as its date in Beijing, e.g. 2026年11月24日."""
-    from portal.services.deadlines import BEIJING
+    """Format a stored UTC time as its date in the office's zone (Beijing), e.g. 2026年11月24日."""
+    from portal import clock
 
     if value is None:
         return ""
-    local = value.astimezone(BEIJING)
+    local = clock.local_date(value)
     return f"{local.year}年{local.month}月{local.day}日"
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfoNotFoundError
+
+from portal.clock import DEFAULT_TIMEZONE, office_zone
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -25,6 +28,16 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def timezone_name(name: str | None) -> str:
+    """Return an IANA time zone name unchanged, or refuse to start with an unknown one."""
+    name = name or DEFAULT_TIMEZONE
+    try:
+        office_zone(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise RuntimeError(f"PORTAL_TIMEZONE={name!r} is not a time zone (e.g. Asia/Shanghai)") from error
+    return name
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -50,7 +63,9 @@ class Config:
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # The office's time zone (portal.clock): dates, deadlines and shown times count in it.
+    PORTAL_TIMEZONE = DEFAULT_TIMEZONE
+    BABEL_DEFAULT_TIMEZONE = DEFAULT_TIMEZONE
     LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
     WTF_CSRF_TIME_LIMIT = None  # a clerk may keep a form open all day; the session bounds the token
     SESSION_COOKIE_HTTPONLY = True
@@ -96,6 +111,9 @@ class Config:
             secret = instance_secret_key(instance_path)
         conf["SECRET_KEY"] = secret
         conf["SESSION_COOKIE_SECURE"] = env_bool("SESSION_COOKIE_SECURE", False)
+        conf["PORTAL_TIMEZONE"] = conf["BABEL_DEFAULT_TIMEZONE"] = timezone_name(
+            env_str("PORTAL_TIMEZONE", cls.PORTAL_TIMEZONE)
+        )
         conf["REDIS_URL"] = env_str("REDIS_URL")
         # The address printed in QR codes of documents made by background jobs (e.g. http://10.1.2.3:5000);
         # without it, the address the job was started from.

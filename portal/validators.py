@@ -10,6 +10,8 @@ from typing import Any
 
 from wtforms.validators import ValidationError
 
+from portal import clock
+
 __all__ = [
     "CreditCode",
     "DateAfter",
@@ -105,7 +107,7 @@ def id_number_error(value: str, gender: str | None = None, today: date | None = 
     birth = _id_birth_date(id_number)
     if birth is None or birth < ID_MIN_BIRTH:
         return ID_BIRTH_ERROR
-    if birth > (today or date.today()):
+    if birth > (today or clock.today()):
         return ID_FUTURE_ERROR
     if _id_check_char(id_number[:17]) != id_number[17]:
         return ID_CHECKSUM_ERROR
@@ -338,7 +340,7 @@ class PastDate:
     def __call__(self, form: Any, field: Any) -> None:
         if field.data is None:
             return
-        value, today = _as_date(field.data), date.today()
+        value, today = _as_date(field.data), clock.today()
         if value > today or (value == today and not self.allow_today):
             default = "日期不能晚于今天" if self.allow_today else "日期必须早于今天"
             raise ValidationError(self.message or default)

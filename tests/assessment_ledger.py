@@ -25,7 +25,7 @@ from portal.models import (
 from portal.models.case import AgreementForm, Difficulty, Performance, SessionResult
 from portal.models.org import Organization
 from portal.services import case_records, cases
-from portal.services.deadlines import BEIJING
+from tests.conftest import BEIJING
 from tests.factories import four_fixed, new_case
 
 

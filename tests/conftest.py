@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -26,6 +27,8 @@ from portal.services import audit
 from tests import factories
 
 PASSWORD = "Passw0rd2026"
+# The office zone the tests run in: the default PORTAL_TIMEZONE (portal.clock).
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _database_url(tmp_root: Path, worker: str) -> str:

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import DateField, DateTimeField, Form, StringField
 from wtforms.validators import Optional
 
+from portal import clock
 from portal import validators as v
 from portal.validators import (
     CreditCode,
@@ -124,7 +125,7 @@ def test_checksum_message_does_not_reveal_the_expected_check_character():
 
 
 def test_id_number_defaults_to_the_real_today():
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     assert id_number_error(make_id_number("110105", tomorrow, 1, "male")) == v.ID_FUTURE_ERROR
 
 
@@ -512,7 +513,7 @@ def test_valid_form_normalises_values():
         ("id_number", "123", v.ID_FORMAT_ERROR),
         ("phone", "12345", v.PHONE_ERROR),
         ("credit_code", "91350100M000100Y44", v.CREDIT_CHECKSUM_ERROR),
-        ("born", (date.today() + timedelta(days=1)).isoformat(), "日期不能晚于今天"),
+        ("born", (clock.today() + timedelta(days=1)).isoformat(), "日期不能晚于今天"),
     ],
 )
 def test_invalid_fields_report_chinese_errors(field, value, error):
@@ -562,7 +563,7 @@ class OverrideForm(Form):
 
 def test_messages_can_be_overridden():
     form = make_form(
-        OverrideForm, id_number="1", phone="1", credit_code="1", born=(date.today() + timedelta(days=1))
+        OverrideForm, id_number="1", phone="1", credit_code="1", born=(clock.today() + timedelta(days=1))
     )
     assert not form.validate()
     assert form.errors == {
@@ -580,14 +581,14 @@ class StrictPastForm(Form):
 
 @pytest.mark.parametrize(("days", "error"), [(-1, None), (0, "日期必须早于今天"), (1, "日期必须早于今天")])
 def test_past_date_without_today(days, error):
-    form = make_form(StrictPastForm, born=date.today() + timedelta(days=days))
+    form = make_form(StrictPastForm, born=clock.today() + timedelta(days=days))
     assert form.validate() is (error is None)
     assert form.errors == ({"born": [error]} if error else {})
 
 
 @pytest.mark.parametrize(("days", "valid"), [(-1, True), (0, True), (1, False)])
 def test_past_date_allows_today_by_default_and_handles_datetimes(days, valid):
-    moment = datetime.combine(date.today() + timedelta(days=days), datetime.min.time())
+    moment = datetime.combine(clock.today() + timedelta(days=days), datetime.min.time())
     form = make_form(StrictPastForm, seen=moment.strftime("%Y-%m-%d %H:%M"))
     assert form.validate() is valid
 

@@ -8,11 +8,10 @@ delete, actions and export alike, so no code path can read a row outside the use
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
@@ -30,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms import validators as wtf_validators
 
+from portal import clock
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
@@ -40,7 +40,6 @@ from portal.services.scope import org_in_scope, scoped_organizations
 from portal.validators import mask_id_number, mask_phone
 
 ALL_ROLES = frozenset(Role)
-BEIJING = ZoneInfo("Asia/Shanghai")
 STALE_MESSAGE = "保存失败：该记录已被他人修改。请刷新页面查看最新内容后重新修改（您的修改尚未保存）。"
 
 
@@ -57,12 +56,10 @@ def _date_text(view: Any, value: date, name: str) -> str:
 
 
 def local_time(value: datetime | None) -> str:
-    """Return a stored (UTC) time as Beijing time, to the minute."""
+    """Return a stored (UTC) time as the office's time (Beijing), to the minute."""
     if value is None:
         return ""
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return clock.as_local(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _datetime_text(view: Any, value: datetime, name: str) -> str:
@@ -361,7 +358,7 @@ class SecureModelView(ModelView):
 
     def get_export_name(self, export_type: str = "xlsx") -> str:
         # Browsers keep ASCII file names intact; the sheet itself carries the Chinese headers.
-        return f"{self.endpoint}_{date.today():%Y%m%d}.{export_type}"
+        return f"{self.endpoint}_{clock.today():%Y%m%d}.{export_type}"
 
 
 class PortalIndexView(AdminIndexView):

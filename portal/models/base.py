@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from portal.clock import utcnow
 
 # Stable constraint names, so Alembic autogenerate and both databases agree.
 NAMING_CONVENTION = {
@@ -21,11 +23,6 @@ NAMING_CONVENTION = {
 
 # JSON answers and diffs: JSONB on PostgreSQL (indexable), plain JSON elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from portal import clock
 from portal.models.assessment import (
     Assessment,
     AssessmentCriterion,
@@ -28,8 +29,6 @@ from portal.models.assessment import (
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
 from portal.pdf.case_documents import mask_name
-from portal.services.deadlines import local_today
-from portal.services.indicators import local_date
 from portal.services.scoring import period_label
 
 PERCENT = {Indicator.SUCCESS_RATE, Indicator.ON_TIME_RATE}
@@ -168,7 +167,7 @@ def evaluators_of(assessments: list[Assessment], rnd: AssessmentRound) -> list[s
 
 def issued_on(rnd: AssessmentRound) -> date:
     """Return the 成文日期: the day the round was finalised (today for a draft)."""
-    return local_date(rnd.finalised_at) if rnd.finalised_at and rnd.is_final else local_today()
+    return clock.local_date(rnd.finalised_at) if rnd.finalised_at and rnd.is_final else clock.today()
 
 
 def period_text(rnd: AssessmentRound) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from portal import clock
 from portal.extensions import db
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.org import Organization
@@ -18,8 +19,6 @@ from portal.models.recognition import Recognition, RecognitionStatus
 from portal.pdf import Rendered, chinese_date, qr_data_url, render, seal_data_url
 from portal.pdf.case_documents import mask_name
 from portal.services import DomainError
-from portal.services.deadlines import local_today
-from portal.services.indicators import local_date
 
 
 def issuer(recognition: Recognition) -> Organization:
@@ -54,7 +53,7 @@ def check_printable(recognition: Recognition) -> None:
 
 def _page(recognition: Recognition, serial: str | None, original: IssuedDocument | None) -> dict[str, Any]:
     org = issuer(recognition)
-    day = local_date(recognition.decided_at) if recognition.decided_at else local_today()
+    day = clock.local_date(recognition.decided_at) if recognition.decided_at else clock.today()
     return {
         "rec": recognition,
         "name": recognition.mediator.name,

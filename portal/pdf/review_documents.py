@@ -7,14 +7,13 @@ recorded) so that an investigation can be read on paper before the decision.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
+from portal import clock
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.review import AccountabilityReview, ResponsibleKind
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
 from portal.pdf.case_documents import mask_name
-from portal.services.deadlines import BEIJING, local_today
 
 
 def masked_name(review: AccountabilityReview) -> str | None:
@@ -55,7 +54,7 @@ def review_decision(
     """Render the 责任倒查决定书 of a review (a draft carries no serial and no number)."""
     draft = draft or is_draft(review)
     serial = None if draft else serial
-    incident_time = review.incident_at.replace(tzinfo=review.incident_at.tzinfo or UTC).astimezone(BEIJING)
+    incident_time = clock.as_local(review.incident_at)
     parties = review.responsible
     return render(
         "review_decision.html",
@@ -68,7 +67,7 @@ def review_decision(
         addressees="、".join(dict.fromkeys(p.name for p in parties)),
         opened_on=arabic_date(review.opened_on),
         deadline=arabic_date(review.rectification_deadline) if review.rectification_deadline else "",
-        issued_on=arabic_date(review.decided_on or local_today()),
+        issued_on=arabic_date(review.decided_on or clock.today()),
         seal=seal_data_url(review.organization.seal_png),
         doc_serial=serial,
         qr=qr_data_url(serial) if serial else None,

@@ -6,6 +6,7 @@ from datetime import UTC, date
 
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.models.auth import User
 from portal.models.case import (
     Agreement,
@@ -17,7 +18,6 @@ from portal.models.case import (
     Performance,
 )
 from portal.services import DomainError
-from portal.services.deadlines import BEIJING
 from portal.services.scope import can_reach_org
 from portal.services.workflow import (
     WORKERS,
@@ -49,7 +49,7 @@ def record_session(
     required(record.content, "请填写调解过程及内容", "content")
     if record.held_at.tzinfo is None:  # a naive time is taken as UTC, as the database stores it
         record.held_at = record.held_at.replace(tzinfo=UTC)
-    held_on = record.held_at.astimezone(BEIJING).date()  # dates are counted in Beijing
+    held_on = clock.local_date(record.held_at)  # dates are counted in the office's zone
     if held_on > today:
         raise DomainError("调解时间不能晚于今天", "held_at")
     if held_on < case.accepted_on:
@@ -64,7 +64,7 @@ def record_session(
         K.SESSION,
         today=today,
         note=record.result.label if record.result else None,
-        held_at=record.held_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+        held_at=clock.as_local(record.held_at).strftime("%Y-%m-%d %H:%M"),
         place=record.place,
     )
     session.commit()

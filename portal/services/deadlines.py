@@ -10,21 +10,19 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, not_, or_
 
+from portal import clock
 from portal.models.base import LabeledEnum
 from portal.models.case import MEDIATION_STATUSES, OPEN_STATUSES, Case, CaseStatus, RiskLevel
 
-BEIJING = ZoneInfo("Asia/Shanghai")
-
 
 def local_today() -> date:
-    """Return today's date in Beijing, the date every deadline is counted in."""
-    return datetime.now(BEIJING).date()
+    """Return the office's date (`portal.clock.today`), the date every deadline is counted in."""
+    return clock.today()
 
 
 def add_months(day: date, months: int) -> date:

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import clock
 from portal.models.assessment import Indicator
 from portal.models.case import Case, CaseEvent, CaseEventKind, CaseStatus, case_mediator
 from portal.models.org import Organization
 from portal.models.people import Mediator
-from portal.services.deadlines import BEIJING, DeadlineRules
+from portal.services.deadlines import DeadlineRules
 
 K = CaseEventKind
 #: Steps that are not the handlers' own work and do not count as activity.
@@ -60,17 +61,10 @@ def percent(part: int, whole: int) -> Decimal:
     return (Decimal(100) * part / whole).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def local_date(value: datetime) -> date:
-    """Return the Beijing date of a stored time (SQLite hands back naive UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(BEIJING).date()
-
-
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Return the UTC instants bounding the Beijing days start … end."""
-    first = datetime.combine(start, time.min, BEIJING).astimezone(UTC)
-    after = datetime.combine(end + timedelta(days=1), time.min, BEIJING).astimezone(UTC)
+    """Return the UTC instants bounding the office's days start … end."""
+    first = clock.from_wall(datetime.combine(start, time.min))
+    after = clock.from_wall(datetime.combine(end + timedelta(days=1), time.min))
     return first, after
 
 
@@ -78,7 +72,7 @@ def conclusion_date(case: Case) -> date | None:
     """Return the day the mediation was concluded (调解成功 or 调解不成), if it was."""
     for event in case.events:
         if event.kind in (K.SETTLE, K.FAIL):
-            return local_date(event.at)
+            return clock.local_date(event.at)
     if case.agreement is not None:
         return case.agreement.signed_on
     return None
@@ -105,7 +99,7 @@ def was_red_carded(case: Case, as_of: date, rules: DeadlineRules) -> bool:
     status: CaseStatus | None = None
     last: date | None = None
     for event in case.events:
-        day = local_date(event.at)
+        day = clock.local_date(event.at)
         if event.kind in NOT_ACTIVITY:
             continue
         if status in UNTOUCHABLE and last is not None and (day - last).days >= rules.untouched_days:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.models.auth import User
 from portal.models.base import utcnow
 from portal.models.case import Case
@@ -29,7 +30,6 @@ from portal.services.reviews import (
     K,
     S,
     check_step,
-    local_day,
     local_minute,
     record_step,
     required,
@@ -133,7 +133,7 @@ def _check_incident(
     except ValueError:
         raise DomainError("请选择事件类型", "incident_kind") from None
     required(incident_at, "请填写事件发生时间", "incident_at")
-    if local_day(incident_at) > today:
+    if clock.local_date(incident_at) > today:
         raise DomainError("事件发生时间不能晚于今天", "incident_at")
     required(incident_place, "请填写事件发生地点", "incident_place")
     required(people_involved, "请填写涉及人员", "people_involved")

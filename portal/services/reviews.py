@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, contains_eager
 
+from portal import clock
 from portal.models.auth import Role, User
 from portal.models.base import utcnow
 from portal.models.case import Case
@@ -42,7 +43,6 @@ from portal.models.review import (
     ReviewStatus,
 )
 from portal.services import DomainError
-from portal.services.deadlines import BEIJING
 from portal.services.scope import can_reach_org, org_in_scope
 
 K = ReviewEventKind
@@ -159,18 +159,9 @@ def record_step(
     return event
 
 
-def local_day(value: datetime) -> date:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(BEIJING).date()
-
-
 def local_minute(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    """Return a stored time as the office's time, to the minute."""
+    return "" if value is None else clock.as_local(value).strftime("%Y-%m-%d %H:%M")
 
 
 CASE_NUMBER_SPLIT = re.compile(r"[\s,，;；、]+")

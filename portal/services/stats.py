@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.models.auth import User
 from portal.models.case import OPEN_STATUSES, Agreement, Case, CaseStatus
 from portal.models.org import Organization, OrgLevel, OrgStatus
@@ -19,7 +20,7 @@ from portal.services.scope import org_in_scope, org_in_scope_or_above
 
 def register_overview(session: Session, user: User, today: date | None = None) -> dict[str, Any]:
     """Return counts of organisations, mediators, experts and this year's training for the user's subtree."""
-    today = today or date.today()
+    today = today or clock.today()
     in_scope_org = org_in_scope(user, Organization.id)
     by_level = dict(
         session.execute(

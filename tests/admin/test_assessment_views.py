@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AssessmentRound, AssessmentTemplate, Recognition, RecognitionCriteria, User
 from portal.models.assessment import CriterionKind, PeriodKind
@@ -209,7 +210,7 @@ def test_candidates_nominate_notice_approve_and_mediator_record(county, login_as
     )
     rec = db.session.scalar(select(Recognition))
     # Nominated ten days ago, so that the 公示 can already be over (it cannot start before).
-    rec.nominated_on = start = date.today() - timedelta(days=10)
+    rec.nominated_on = start = clock.today() - timedelta(days=10)
     db.session.commit()
     client.post(
         f"/admin/recognitions/notice/?id={rec.id}",

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Mediator, MediatorStatus, Organization, OrgStatus
 from portal.validators import make_id_number
@@ -46,7 +47,7 @@ def test_create_mediator_fills_birth_date_from_id(login_as, county):
         ({"gender": "female"}, "性别"),
         ({"phone": "12345"}, "请输入有效的手机号"),
         ({"birth_date": "1981-01-01"}, "出生日期与身份证号中的出生日期不一致"),
-        ({"appointed_on": (date.today() + timedelta(days=3)).isoformat()}, "日期不能晚于今天"),
+        ({"appointed_on": (clock.today() + timedelta(days=3)).isoformat()}, "日期不能晚于今天"),
         ({"appointed_on": "2020-01-01", "term_ends_on": "2019-01-01"}, "应晚于"),
         ({"name": ""}, "请填写姓名"),
     ],
@@ -110,7 +111,7 @@ def test_retire_keeps_the_mediator(login_as, county):
     db.session.expire_all()
     retired = db.session.get(Mediator, person.id)
     assert retired.status == MediatorStatus.RETIRED
-    assert retired.left_on == date.today()
+    assert retired.left_on == clock.today()
 
 
 def test_stale_edit_is_refused(login_as, county):

@@ -24,10 +24,10 @@ from portal.extensions import db
 from portal.models.assessment import Band
 from portal.models.people import Training, TrainingLevel
 from portal.services import audit, recognition, standard_templates
-from portal.services.deadlines import BEIJING, local_today
+from portal.services.deadlines import local_today
 from tests.assessment_ledger import add_evaluator, settled
 from tests.browser.conftest import serving
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import BEIJING, PASSWORD, make_app
 from tests.factories import County, build_county
 
 if TYPE_CHECKING:

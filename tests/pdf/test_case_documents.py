@@ -39,9 +39,10 @@ from portal.pdf import arabic_date, case_documents
 from portal.pdf.coverage import embedded_fonts, font_files, missing_glyphs, pdf_text
 from portal.pdf.fetcher import PortalFetcher
 from portal.services import DomainError, case_records, cases, formdefs
-from portal.services.deadlines import BEIJING, local_today
+from portal.services.deadlines import local_today
 from portal.validators import make_credit_code, make_id_number
 from tests.auth.conftest import csrf_token_of, fresh_client, sign_in_with_token
+from tests.conftest import BEIJING
 from tests.factories import REGION, County, four_fixed, new_case
 
 HOSTILE = '<img src="file:///etc/passwd"> <link href="http://127.0.0.1:9/x"> <style>p{background:url(http://127.0.0.1:9/y)}</style>'

@@ -32,14 +32,14 @@ from portal.models import (
 from portal.models.audit import AuditAction
 from portal.models.case import refresh_party_names
 from portal.services import audit
-from portal.services.deadlines import BEIJING, DeadlineRules, assess
+from portal.services.deadlines import DeadlineRules, assess
 from portal.services.demo.cases import rmb_upper
 from portal.services.demo.seed import seed_demo
 from portal.services.numbering import format_case_number, next_seq
 from portal.services.workflow import STEPS
 from portal.services.zero_reports import missing_reports, month_period
 from portal.validators import credit_code_error, id_number_error, phone_error
-from tests.conftest import make_app
+from tests.conftest import BEIJING, make_app
 
 TODAY = date(2026, 3, 1)
 SCALE = 0.1  # 500 cases; rosters this thin leave village committees to the township's mediators

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from flask_admin.contrib.sqla.fields import QuerySelectField
@@ -20,7 +19,8 @@ from wtforms import (
 )
 from wtforms import validators as v
 
-from portal.admin.base import BEIJING, PortalForm
+from portal import clock
+from portal.admin.base import PortalForm
 from portal.admin.ledger.forms import StepForm
 from portal.models.review import (
     AccountabilityReview,
@@ -240,24 +240,12 @@ STEP_HINTS = {
 }
 
 
-def as_utc(value: datetime) -> datetime:
-    """The picker gives Beijing wall time; store UTC."""
-    return value.replace(tzinfo=BEIJING).astimezone(UTC)
-
-
-def as_beijing(value: datetime) -> datetime:
-    """Return a stored time as naive Beijing wall time, for the picker."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(BEIJING).replace(tzinfo=None)
-
-
 def incident_fields(form: Any) -> dict[str, Any]:
     """Return the incident fields of a form as service arguments."""
     return {
         "title": form.title.data,
         "incident_kind": form.incident_kind.data,
-        "incident_at": as_utc(form.incident_at.data) if form.incident_at.data else None,
+        "incident_at": clock.from_wall(form.incident_at.data) if form.incident_at.data else None,
         "incident_place": form.incident_place.data,
         "people_involved": form.people_involved.data,
         "people_count": form.people_count.data,
@@ -272,7 +260,7 @@ def prefill(form: Any, step: ReviewEventKind, review: AccountabilityReview, targ
         for name in ("title", "incident_place", "people_involved", "people_count", "description"):
             form[name].data = getattr(review, name)
         form.incident_kind.data = review.incident_kind.value
-        form.incident_at.data = as_beijing(review.incident_at)
+        form.incident_at.data = clock.to_wall(review.incident_at)
     elif step in (K.FINDING, K.DECIDE):
         form.finding.data = review.finding
         form.rectification_deadline.data = review.rectification_deadline

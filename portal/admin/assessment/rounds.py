@@ -6,7 +6,6 @@ clerks read rounds of their subtree; entry clerks, who are the ones assessed, ha
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from typing import Any
@@ -19,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import validators
 
+from portal import clock
 from portal.admin.assessment.forms import LockedForm, ReasonForm, RoundForm
 from portal.admin.base import (
     SecureModelView,
@@ -403,5 +403,5 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
             BytesIO(data),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             as_attachment=True,
-            download_name=f"assessment_round_{rnd.id}_{date.today():%Y%m%d}.xlsx",
+            download_name=f"assessment_round_{rnd.id}_{clock.today():%Y%m%d}.xlsx",
         )

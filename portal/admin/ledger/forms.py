@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
@@ -20,7 +19,8 @@ from wtforms import (
 )
 from wtforms import validators as v
 
-from portal.admin.base import BEIJING, PortalForm
+from portal import clock
+from portal.admin.base import PortalForm
 from portal.models.case import (
     AgreementForm,
     FollowUpMethod,
@@ -151,7 +151,7 @@ class SessionForm(StepForm):
         "调解时间",
         format="%Y-%m-%d %H:%M:%S",
         widget=DateTimePickerWidget(),
-        default=lambda: datetime.now(BEIJING).replace(tzinfo=None, second=0, microsecond=0),
+        default=clock.now_wall,
         validators=[_required("请填写调解时间")],
     )
     place = StringField("调解地点", validators=[_required("请填写调解地点"), v.Length(max=200)])

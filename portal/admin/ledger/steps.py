@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from flask import flash, redirect
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.admin.base import BEIJING, STALE_MESSAGE, attempt
+from portal import clock
+from portal.admin.base import STALE_MESSAGE, attempt
 from portal.admin.ledger import forms as f
 from portal.extensions import db
 from portal.models.case import (
@@ -100,12 +101,12 @@ def step_form(view: Any, step: CaseEventKind, case: Case) -> f.StepForm:
             form.participants.data = "、".join(p.name for p in case.parties)
     elif step == K.SETTLE and not form.is_submitted():
         form.amount.data = case.amount
-        form.signed_on.data = datetime.now(BEIJING).date()
+        form.signed_on.data = clock.today()
     elif step == K.FOLLOW_UP and not form.is_submitted():
         form.visitor.data = current_user.full_name
         applicants = case.parties_in(PartyRole.APPLICANT) or case.parties
         form.person_visited.data = applicants[0].name if applicants else ""
-        form.visited_on.data = datetime.now(BEIJING).date()
+        form.visited_on.data = clock.today()
     if not form.is_submitted():
         form.lock_version.data = case.version
     return form
@@ -116,11 +117,6 @@ def _version(form: f.StepForm) -> int | None:
         return int(form.lock_version.data)
     except (TypeError, ValueError):
         return None
-
-
-def _as_utc(value: datetime) -> datetime:
-    """The pickers give Beijing wall time; store UTC."""
-    return value.replace(tzinfo=BEIJING).astimezone(UTC)
 
 
 def run_step(
@@ -151,7 +147,7 @@ def run_step(
             case,
             actor,
             MediationSession(
-                held_at=_as_utc(form.held_at.data),
+                held_at=clock.from_wall(form.held_at.data),
                 place=form.place.data,
                 mediators=form.mediators.data,
                 participants=form.participants.data,
@@ -249,7 +245,7 @@ def run_agreement_update(view: Any, case: Case, back: str) -> Any:
             value = form[name].data
             setattr(agreement, name, value if value != "" else None)
         case_records.update_agreement(
-            db.session, agreement, current_user._get_current_object(), today=datetime.now(BEIJING).date()
+            db.session, agreement, current_user._get_current_object(), today=clock.today()
         )
 
     if form.validate_on_submit():

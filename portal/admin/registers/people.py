@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import flash
@@ -14,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectMultipleField, ValidationError, validators
 
+from portal import clock
 from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, hours_text, org_path_text
 from portal.extensions import db
 from portal.models.auth import Role
@@ -70,7 +70,7 @@ def adult_matching_id(form: Any, field: Any) -> None:
     from_id = birth_date_from_id(form.id_number.data or "")
     if from_id is not None and field.data != from_id:
         raise ValidationError("出生日期与身份证号中的出生日期不一致")
-    today = date.today()
+    today = clock.today()
     age = today.year - field.data.year - ((today.month, today.day) < (field.data.month, field.data.day))
     if age < 18:
         raise ValidationError("人民调解员应为成年公民（年满18周岁）")
@@ -244,7 +244,7 @@ class MediatorView(SecureModelView):
         if model.birth_date is None:
             model.birth_date = birth_date_from_id(model.id_number)
         if model.status == MediatorStatus.RETIRED and model.left_on is None:
-            model.left_on = date.today()
+            model.left_on = clock.today()
         if model.status == MediatorStatus.ACTIVE:
             model.left_on = None
 
@@ -252,7 +252,7 @@ class MediatorView(SecureModelView):
     def action_retire(self, ids: list[str]) -> None:
         """Record the selected mediators as retired today."""
         chosen = self.selected(ids)
-        count = people.retire_mediators(db.session, chosen, date.today())
+        count = people.retire_mediators(db.session, chosen, clock.today())
         flash(f"已为 {count} 名调解员办理离任", "success")
 
     @action("reinstate", "恢复在职", "确定将所选调解员恢复为在职？")

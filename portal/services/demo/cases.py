@@ -23,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import clock
 from portal.models.auth import Role, User
 from portal.models.case import (
     Agreement,
@@ -53,7 +54,7 @@ from portal.models.org import Industry, Organization, OrgKind, OrgLevel
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus
 from portal.models.zero_report import ZeroReport
 from portal.services import formdefs
-from portal.services.deadlines import BEIJING, DeadlineRules, add_months
+from portal.services.deadlines import DeadlineRules, add_months
 from portal.services.demo import data
 from portal.services.demo.answers import fake_answers
 from portal.services.demo.fake import DemoFaker, format_money
@@ -453,7 +454,7 @@ class _History:
             if local.date() != day:
                 local = self.clock + timedelta(seconds=30)
         else:
-            start = datetime.combine(day, time(8, 30), BEIJING)
+            start = datetime.combine(day, time(8, 30), clock.zone())
             local = start + timedelta(minutes=rng.randint(0, 8 * 60))
         self.clock, self.day = local, day
         return min(local.astimezone(UTC), self.seeder.now)
@@ -507,7 +508,7 @@ class _Seeder:
         self.rng = faker.rng
         self.today = today
         # Steps on today itself may not be stamped later than the clock shows.
-        self.now = min(datetime.now(UTC), datetime.combine(today, time(23, 59), BEIJING).astimezone(UTC))
+        self.now = min(clock.utcnow(), clock.from_wall(datetime.combine(today, time(23, 59))))
         self.rules = DeadlineRules()
         self.orgs = list(orgs)
         self.by_id = {org.id: org for org in self.orgs}
@@ -1181,7 +1182,7 @@ class _Seeder:
             updated_at=at,
         )
         case.sessions.append(record)
-        local = at.astimezone(BEIJING)
+        local = clock.as_local(at)
         h.step(
             K.SESSION,
             h.day,

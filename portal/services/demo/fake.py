@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 from typing import Any
 
+from portal import clock
 from portal.services.demo import data
 from portal.services.demo.county import LEVELS, OrgSpec, between, build_county
 from portal.validators import CREDIT_CHARSET, make_credit_code, make_id_number
@@ -82,7 +83,7 @@ class DemoFaker:
 
     def __init__(self, seed: int = 2026, today: date | None = None) -> None:
         self.seed = seed
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.rng = random.Random(seed)
         self._county: dict[str, Any] | None = None
         self._townships_by_village: dict[str, str] | None = None
