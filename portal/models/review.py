@@ -40,6 +40,11 @@ class IncidentKind(LabeledEnum):
     CRIMINAL = "criminal", "民转刑"
     OPINION = "opinion", "重大舆情"
 
+    @property
+    def as_incident(self) -> str:
+        """Return the kind as 发生一起…… reads it: 越级上访事件, but 群体性事件 (not 群体性事件事件)."""
+        return self.label if self.label.endswith("事件") else f"{self.label}事件"
+
 
 class ReviewStatus(LabeledEnum):
     """Where a review stands: 立案 → 调查 → 决定 → 归档."""

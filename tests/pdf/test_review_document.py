@@ -129,6 +129,24 @@ def test_decision_content_glyphs_and_record(app, county, review):
     save_sample(pdf, "review_decision")
 
 
+@pytest.mark.parametrize(
+    ("kind", "phrase"),
+    [
+        (IncidentKind.MASS_INCIDENT, "发生一起群体性事件（"),
+        (IncidentKind.PETITION, "发生一起越级上访事件（"),
+        (IncidentKind.CRIMINAL, "发生一起民转刑事件（"),
+        (IncidentKind.OPINION, "发生一起重大舆情事件（"),
+    ],
+)
+def test_incident_kind_reads_once_in_the_decision(app, review, kind, phrase):
+    """A 群体性事件 is not a 群体性事件事件; the other kinds take 事件 after them."""
+    review.incident_kind = kind
+    with app.test_request_context():
+        pdf = review_documents.review_decision(review, serial=None, original=None, draft=True).pdf
+    text = flat(pdf)
+    assert phrase in text and "事件事件" not in text
+
+
 def test_hostile_finding_prints_literally_and_fetches_nothing(app, review):
     """HTML, links and CSS url() in a finding print as text; only the stylesheet and data: are fetched."""
     with app.test_request_context():
