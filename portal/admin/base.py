@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
 
-from flask import abort, flash, g, has_request_context, redirect, request, url_for
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView, filters
 from flask_admin.contrib.sqla import form as sqla_form
@@ -25,11 +25,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, false, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms import validators as wtf_validators
 
 from portal import clock
+from portal.admin import guards
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
@@ -37,6 +39,7 @@ from portal.models.base import LabeledEnum
 from portal.models.org import Organization
 from portal.services import DomainError, audit, sheets
 from portal.services.scope import org_in_scope, scoped_organizations
+from portal.text import strip_control
 from portal.validators import mask_id_number, mask_phone
 
 ALL_ROLES = frozenset(Role)
@@ -235,13 +238,15 @@ class SecureModelView(ModelView):
 
     def _pk_values(self, ids: Iterable[Any]) -> list[Any]:
         """Convert ids from the URL or form to the primary key's type, dropping malformed ones."""
-        convert = getattr(self.model, self._primary_key).type.python_type
+        column_type = getattr(self.model, self._primary_key).type
         values = []
         for raw in ids:
             try:
-                values.append(convert(raw))
-            except (TypeError, ValueError):
+                value = column_type.python_type(raw)
+            except (TypeError, ValueError, ArithmeticError):
                 continue
+            if guards.fits(value, column_type):
+                values.append(value)
         return values
 
     def get_one(self, id: Any) -> Any:
@@ -319,6 +324,45 @@ class SecureModelView(ModelView):
             flash(exc.message, "error")
             return True
         return super().handle_view_exception(exc)
+
+    # --- what the query string may ask of a list ---------------------------------------------------
+
+    def _get_list_filter_args(self) -> Any:
+        """Return the list filters of the query string, ignoring (with a message) values they cannot take."""
+        if not self._filters:
+            return None
+        chosen = []
+        for arg, value in request.args.items():
+            pos, _, key = arg[3:].partition("_")
+            if not arg.startswith("flt") or not key or key not in self._filter_args:
+                continue
+            idx, flt = self._filter_args[key]
+            if guards.filter_value_ok(self, flt, value):
+                chosen.append((guards.parse_int(pos, 0), (idx, str(flt.name), value)))
+            else:
+                flash(self.get_invalid_value_msg(value, flt), "error")
+        return [item for _pos, item in sorted(chosen, key=lambda pair: pair[0])]
+
+    def get_invalid_value_msg(self, value: str, filter: Any) -> str:
+        shown = strip_control(value, multiline=False)
+        shown = shown if len(shown) <= 40 else shown[:40] + "…"
+        return f"筛选条件“{filter.name}”的值无效：{shown}"
+
+    def _get_list_extra_args(self) -> Any:
+        args = super()._get_list_extra_args()
+        args.page = guards.page_number(args.page)
+        args.search = guards.search_text(args.search)
+        return args
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        # Filters and ids are checked before they reach SQL; should a value still be refused by the
+        # database (a type it cannot convert), the request was bad, not the server.
+        try:
+            return super().get_list(*args, **kwargs)
+        except (DataError, OverflowError) as exc:
+            db.session.rollback()
+            current_app.logger.warning("list of %s refused its arguments: %s", self.endpoint, exc)
+            abort(400)
 
     def _get_filter_groups(self) -> Any:
         # Flask-Admin caches filter options at start-up; scope-dependent ones are refreshed per request.
@@ -413,7 +457,7 @@ class OrgSubtreeFilter(filters.BaseSQLAFilter):
         return [(str(i), "\u3000" * (path.count("/") - 2) + name) for i, name, path in rows]
 
     def validate(self, value: Any) -> bool:
-        return str(value).isdigit()
+        return guards.parse_int(value) is not None
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         org = db.session.get(Organization, int(value))

@@ -30,6 +30,7 @@ from portal.admin.base import (
     org_path_text,
 )
 from portal.admin.documents.prints import ReviewPrints
+from portal.admin.guards import int_arg
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.case import Case
@@ -168,7 +169,7 @@ class ReviewView(ReviewPrints, SecureModelView):
 
     def create_form(self, obj: Any = None) -> Any:
         form = super().create_form(obj)
-        case_id = request.args.get("case_id", type=int)
+        case_id = int_arg("case_id")
         if request.method == "GET" and case_id:
             case = db.session.get(Case, case_id)
             if case is not None and can_reach_org(current_user, case.organization):
@@ -215,7 +216,7 @@ class ReviewView(ReviewPrints, SecureModelView):
         if step not in TARGETS:
             return None
         arg, model = TARGETS[step]
-        found = db.session.get(model, request.args.get(arg, type=int) or 0)
+        found = db.session.get(model, int_arg(arg) or 0)
         if found is None or found.review_id != review.id or found.withdrawn_at is not None:
             abort(404)
         return found

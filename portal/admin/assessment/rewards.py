@@ -23,6 +23,7 @@ from portal.admin.base import (
     org_names,
 )
 from portal.admin.documents.prints import RecognitionPrints
+from portal.admin.guards import int_arg
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
@@ -155,11 +156,8 @@ class SubsidyView(BaseView):
     def details(self) -> Any:
         """Show one mediator's cases for the period."""
         start, end, _ = _period(request.args)
-        try:
-            mediator_id = int(request.args.get("id", ""))
-        except ValueError:
-            abort(404)
-        person = subsidies.reachable_mediator(db.session, current_user, mediator_id)
+        mediator_id = int_arg("id")
+        person = subsidies.reachable_mediator(db.session, current_user, mediator_id) if mediator_id else None
         if person is None:
             abort(404)
         _standard_policy()

@@ -29,6 +29,7 @@ from portal.admin.base import (
     org_path_text,
 )
 from portal.admin.documents.prints import RoundPrints
+from portal.admin.guards import int_arg
 from portal.extensions import db, start_writing
 from portal.models.assessment import (
     AssessmentCriterion,
@@ -262,7 +263,7 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
     @expose("/evidence/")
     def evidence(self) -> Any:
         """List the cases (or reviews) behind one figure, with links to them."""
-        result = db.session.get(CriterionResult, int(request.args.get("result", 0) or 0))
+        result = db.session.get(CriterionResult, int_arg("result") or 0)
         if result is None:
             abort(404)
         rnd = self.get_one(result.assessment.round_id)

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.admin.base import sheet_text
+from portal.admin.guards import int_arg
 from portal.admin.ledger.columns import DisputeTypeFilter
 from portal.extensions import db
 from portal.lowcode import engine, expr, render, schema
@@ -140,7 +141,7 @@ class CaseAnswersMixin:
         """Return the extra-fields section for a dispute type, when the registration form changes type."""
         if not self._holds(self.write_roles):  # type: ignore[attr-defined]
             abort(403)
-        dispute_type = db.session.get(DisputeType, request.args.get("dispute_type", type=int) or 0)
+        dispute_type = db.session.get(DisputeType, int_arg("dispute_type") or 0)
         case = self.get_one(request.args["id"]) if request.args.get("id") else None  # type: ignore[attr-defined]
         return self._section(dispute_type, case) if dispute_type is not None else ""
 
