@@ -20,6 +20,7 @@ from portal.extensions import (
     mark_reading_request,
     migrate,
 )
+from portal.headers import init_headers
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
+    init_headers(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
