@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.models.audit import AuditAction
 from portal.models.auth import Role, User
@@ -16,7 +19,7 @@ from portal.models.base import utcnow
 from portal.models.org import Organization
 from portal.services import DomainError, audit
 
-# One message for unknown users and wrong passwords, so the form does not reveal which accounts exist.
+# The start of every refused sign-in; see `refusal_message`.
 BAD_CREDENTIALS = "用户名或密码错误"
 
 
@@ -28,6 +31,26 @@ class LockoutPolicy:
     lock_minutes: int = 15
 
 
+def refusal_message(policy: LockoutPolicy) -> str:
+    """Return the one answer to every refused sign-in: unknown name, wrong password, locked account.
+
+    The form must not tell which accounts exist, so it never says how many tries are left, nor that
+    this account is locked (only an account that exists can be), nor that a password was right while
+    the account is locked (that would let a guesser go on through the lock). It states the rule
+    instead, so a locked-out user knows to wait or call an administrator.
+    """
+    return (
+        f"{BAD_CREDENTIALS}。连续输错 {policy.max_failures} 次的账户将锁定 {policy.lock_minutes} 分钟，"
+        "锁定期间无法登录；忘记密码或需解锁请联系管理员"
+    )
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made like the accounts' own, to check unknown names against."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def _aware(moment: datetime) -> datetime:
     """Return `moment` as UTC-aware (SQLite hands back naive datetimes)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
@@ -36,29 +59,34 @@ def _aware(moment: datetime) -> datetime:
 def authenticate(
     session: Session, username: str, password: str, policy: LockoutPolicy, now: datetime | None = None
 ) -> User:
-    """Return the user for valid credentials, counting failures and locking the account; commits."""
+    """Return the user for valid credentials, counting failures and locking the account; commits.
+
+    Every refusal raises the same `refusal_message` after the same work (one password hash is
+    checked, one commit), so neither the answer nor its timing tells whether the name exists.
+    A deactivated account is named as such only to someone who gave its right password.
+    """
     now = now or utcnow()
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    refused = DomainError(refusal_message(policy))
     if user is None:
+        check_password_hash(_dummy_hash(), password)  # as long as checking a real account's password
         audit.record(session, AuditAction.LOGIN_FAILED, "user_account", None, f"未知用户名 {username[:50]}")
         session.commit()
-        raise DomainError(BAD_CREDENTIALS)
+        raise refused
+    password_ok = user.check_password(password)
     if user.locked_until is not None and _aware(user.locked_until) > now:
-        minutes = max(1, int((_aware(user.locked_until) - now).total_seconds() // 60) + 1)
-        raise DomainError(f"密码连续错误次数过多，账户已锁定，请于 {minutes} 分钟后再试，或联系管理员解锁")
-    if not user.check_password(password):
+        summary = f"{user.username} 登录失败（账户锁定中）"
+        audit.record(session, AuditAction.LOGIN_FAILED, "user_account", user.id, summary)
+        session.commit()
+        raise refused
+    if not password_ok:
         user.failed_logins += 1
-        message = BAD_CREDENTIALS
         if user.failed_logins >= policy.max_failures:
             user.locked_until = now + timedelta(minutes=policy.lock_minutes)
             user.failed_logins = 0
-            message = f"密码连续错误 {policy.max_failures} 次，账户已锁定 {policy.lock_minutes} 分钟"
-        else:
-            left = policy.max_failures - user.failed_logins
-            message = f"{BAD_CREDENTIALS}，再错 {left} 次账户将被锁定"
         audit.record(session, AuditAction.LOGIN_FAILED, "user_account", user.id, f"{user.username} 登录失败")
         session.commit()
-        raise DomainError(message)
+        raise refused
     if not user.active:
         raise DomainError("该账户已停用，请联系管理员")
     user.failed_logins = 0
