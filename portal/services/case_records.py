@@ -32,7 +32,6 @@ S = CaseStatus
 K = CaseEventKind
 
 
-#: Roles that carry cases through mediation.
 def record_session(
     session: Session,
     case: Case,
@@ -44,16 +43,9 @@ def record_session(
 ) -> MediationSession:
     """Add an entry to the 调解工作记录本."""
     check_step(case, actor, K.SESSION, expected_version)
-    required(record.held_at, "请填写调解时间", "held_at")
-    required(record.place, "请填写调解地点", "place")
-    required(record.content, "请填写调解过程及内容", "content")
-    if record.held_at.tzinfo is None:  # a naive time is taken as UTC, as the database stores it
-        record.held_at = record.held_at.replace(tzinfo=UTC)
-    held_on = clock.local_date(record.held_at)  # dates are counted in the office's zone
-    if held_on > today:
-        raise DomainError("调解时间不能晚于今天", "held_at")
-    if held_on < case.accepted_on:
-        raise DomainError("调解时间不能早于受理日期", "held_at")
+    if record.held_at is not None and record.held_at.tzinfo is None:
+        record.held_at = record.held_at.replace(tzinfo=UTC)  # a naive time is UTC, as the database stores it
+    check_session(record, case, today)
     check_mediators(actor, record.mediators)
     record.case = case
     session.add(record)
@@ -71,6 +63,24 @@ def record_session(
     return record
 
 
+def held_on(record: MediationSession) -> date:
+    """Return the office's date of a session (a naive stored time is UTC)."""
+    held_at = record.held_at if record.held_at.tzinfo else record.held_at.replace(tzinfo=UTC)
+    return clock.local_date(held_at)
+
+
+def check_session(record: MediationSession, case: Case, today: date) -> None:
+    """Check a 调解记录: time, place and content given; held between the acceptance and today."""
+    required(record.held_at, "请填写调解时间", "held_at")
+    required(record.place, "请填写调解地点", "place")
+    required(record.content, "请填写调解过程及内容", "content")
+    day = held_on(record)  # dates are counted in the office's zone
+    if day > today:
+        raise DomainError("调解时间不能晚于今天", "held_at")
+    if day < case.accepted_on:
+        raise DomainError("调解时间不能早于受理日期", "held_at")
+
+
 def settle(
     session: Session,
     case: Case,
@@ -82,16 +92,7 @@ def settle(
 ) -> Agreement:
     """调解成功: record the agreement (written or oral)."""
     check_step(case, actor, K.SETTLE, expected_version)
-    required(agreement.terms, "请填写协议内容", "terms")
-    required(agreement.signed_on, "请填写协议日期", "signed_on")
-    not_future(agreement.signed_on, today, "协议日期", "signed_on")
-    if agreement.signed_on < case.accepted_on:
-        raise DomainError("协议日期不能早于受理日期", "signed_on")
-    if agreement.amount is not None and agreement.amount < 0:
-        raise DomainError("协议金额不能为负数", "amount")
-    if agreement.performance_deadline and agreement.performance_deadline < agreement.signed_on:
-        raise DomainError("履行期限不能早于协议日期", "performance_deadline")
-    _check_confirmation(agreement)
+    check_agreement(agreement, case, today)
     agreement.case = case
     agreement.number = case.number
     if agreement.performed and agreement.performed_on is None:
@@ -111,12 +112,34 @@ def settle(
     return agreement
 
 
-def _check_confirmation(agreement: Agreement) -> None:
+def check_agreement(agreement: Agreement, case: Case, today: date) -> None:
+    """Check an agreement: terms and date given, signed after the acceptance and the last 调解记录 and
+    not after today; its amount, performance and 司法确认 in order."""
+    required(agreement.terms, "请填写协议内容", "terms")
+    required(agreement.signed_on, "请填写协议日期", "signed_on")
+    not_future(agreement.signed_on, today, "协议日期", "signed_on")
+    if agreement.signed_on < case.accepted_on:
+        raise DomainError("协议日期不能早于受理日期", "signed_on")
+    last_session = max((held_on(r) for r in case.sessions), default=None)
+    if last_session is not None and agreement.signed_on < last_session:
+        raise DomainError(f"协议日期不能早于最近一次调解（{last_session:%Y-%m-%d}）", "signed_on")
+    if agreement.amount is not None and agreement.amount < 0:
+        raise DomainError("协议金额不能为负数", "amount")
+    if agreement.performance_deadline and agreement.performance_deadline < agreement.signed_on:
+        raise DomainError("履行期限不能早于协议日期", "performance_deadline")
+    not_future(agreement.performed_on, today, "履行日期", "performed_on")
+    if agreement.performed_on and agreement.performed_on < agreement.signed_on:
+        raise DomainError("履行日期不能早于协议日期", "performed_on")
+    _check_confirmation(agreement, today)
+
+
+def _check_confirmation(agreement: Agreement, today: date) -> None:
     parts = (agreement.confirmation_court, agreement.confirmation_date, agreement.confirmation_number)
     if any(parts) and not all(parts):
         raise DomainError("司法确认须同时填写确认法院、日期和文书编号", "confirmation_number")
     if agreement.confirmation_date and agreement.confirmation_date < agreement.signed_on:
         raise DomainError("司法确认日期不能早于协议日期", "confirmation_date")
+    not_future(agreement.confirmation_date, today, "司法确认日期", "confirmation_date")
 
 
 def update_agreement(session: Session, agreement: Agreement, actor: User, *, today: date) -> Agreement:
@@ -126,14 +149,28 @@ def update_agreement(session: Session, agreement: Agreement, actor: User, *, tod
         raise DomainError("您不能修改该协议")
     if case.status == S.VOIDED:
         raise DomainError("已作废案件的协议不能修改")
-    not_future(agreement.performed_on, today, "履行日期", "performed_on")
-    _check_confirmation(agreement)
+    check_agreement(agreement, case, today)
     if agreement.performed and agreement.performed_on is None:
         agreement.performed_on = today
     if not agreement.performed:
         agreement.performed_on = None
     session.commit()
     return agreement
+
+
+def check_follow_up(visit: FollowUp, case: Case, today: date) -> None:
+    """Check a 回访: date, visitor, person visited and a 1–5 satisfaction; made after the agreement (or the
+    acceptance, for a case guided elsewhere) and not after today."""
+    required(visit.visited_on, "请填写回访日期", "visited_on")
+    not_future(visit.visited_on, today, "回访日期", "visited_on")
+    required(visit.visitor, "请填写回访人", "visitor")
+    required(visit.person_visited, "请填写被回访人", "person_visited")
+    if visit.satisfaction not in range(1, 6):
+        raise DomainError("满意度应为1至5分", "satisfaction")
+    if visit.visited_on < case.accepted_on:
+        raise DomainError("回访日期不能早于受理日期", "visited_on")
+    if case.agreement is not None and visit.visited_on < case.agreement.signed_on:
+        raise DomainError(f"回访日期不能早于协议日期（{case.agreement.signed_on:%Y-%m-%d}）", "visited_on")
 
 
 def follow_up(
@@ -147,14 +184,7 @@ def follow_up(
 ) -> FollowUp:
     """回访: record the visit; full performance marks the agreement performed."""
     check_step(case, actor, K.FOLLOW_UP, expected_version)
-    required(visit.visited_on, "请填写回访日期", "visited_on")
-    not_future(visit.visited_on, today, "回访日期", "visited_on")
-    required(visit.visitor, "请填写回访人", "visitor")
-    required(visit.person_visited, "请填写被回访人", "person_visited")
-    if visit.satisfaction not in range(1, 6):
-        raise DomainError("满意度应为1至5分", "satisfaction")
-    if visit.visited_on < case.accepted_on:
-        raise DomainError("回访日期不能早于受理日期", "visited_on")
+    check_follow_up(visit, case, today)
     visit.case = case
     session.add(visit)
     if visit.performance == Performance.FULL and case.agreement is not None and not case.agreement.performed:

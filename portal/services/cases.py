@@ -17,11 +17,12 @@ from portal.models.case import (
     Case,
     CaseEventKind,
     CaseStatus,
+    Party,
     PartyKind,
     ReferralRoute,
 )
 from portal.models.org import Organization
-from portal.models.people import Mediator
+from portal.models.people import Gender, Mediator
 from portal.services import DomainError, documents
 from portal.services.deadlines import DeadlineRules
 from portal.services.numbering import format_case_number, next_seq
@@ -36,6 +37,7 @@ from portal.services.workflow import (
     record_event,
     required,
 )
+from portal.validators import credit_code_error, id_number_error, phone_error
 
 S = CaseStatus
 K = CaseEventKind
@@ -51,6 +53,27 @@ def check_registration(case: Case, actor: User, today: date) -> None:
         raise DomainError("只能为本单位及下级调解组织登记案件", "organization")
     if not case.organization.is_active:
         raise DomainError(f"{case.organization.name}已撤销，不能受理新案件", "organization")
+    check_particulars(case, today)
+
+
+def check_party(party: Party, today: date) -> None:
+    """Check a party's identifiers as the registration form does (GB 11643, GB 32100, phone numbers)."""
+    if party.kind == PartyKind.PERSON and party.credit_code:
+        raise DomainError(f"当事人{party.name}为自然人，不应填写统一社会信用代码", "parties")
+    if party.kind == PartyKind.ORGANIZATION and party.id_number:
+        raise DomainError(f"当事人{party.name}为单位，请填写统一社会信用代码而非身份证号", "parties")
+    gender = party.gender.value if isinstance(party.gender, Gender) else party.gender
+    for value, error in (
+        (party.id_number, lambda v: id_number_error(v, gender, today)),
+        (party.credit_code, credit_code_error),
+        (party.phone, phone_error),
+    ):
+        if value and (message := error(value)):
+            raise DomainError(f"当事人{party.name}：{message}", "parties")
+
+
+def check_particulars(case: Case, today: date) -> None:
+    """Check what a registration says about the dispute and its parties (not who may register it)."""
     required(case.summary, "请填写纠纷简要情况", "summary")
     not_future(case.accepted_on, today, "受理日期", "accepted_on")
     not_future(case.occurred_on, today, "纠纷发生日期", "occurred_on")
@@ -59,10 +82,7 @@ def check_registration(case: Case, actor: User, today: date) -> None:
     if not case.parties:
         raise DomainError("请至少登记一名当事人", "parties")
     for party in case.parties:
-        if party.kind == PartyKind.PERSON and party.credit_code:
-            raise DomainError(f"当事人{party.name}为自然人，不应填写统一社会信用代码", "parties")
-        if party.kind == PartyKind.ORGANIZATION and party.id_number:
-            raise DomainError(f"当事人{party.name}为单位，请填写统一社会信用代码而非身份证号", "parties")
+        check_party(party, today)
     if case.people_involved is None or case.people_involved < len(case.parties):
         raise DomainError(f"涉及人数不能少于登记的当事人数（{len(case.parties)}人）", "people_involved")
     if case.amount is not None and case.amount < 0:
@@ -478,9 +498,7 @@ def extend(
     required(new_deadline, "请填写延长后的办结时限", "new_deadline")
     if new_deadline <= case.deadline:
         raise DomainError(f"延长后的时限应晚于现办结时限（{case.deadline:%Y-%m-%d}）", "new_deadline")
-    limit = rules.due_date(case.accepted_on, case.dispute_type.default_deadline_days) + timedelta(
-        days=rules.max_extension_days
-    )
+    limit = extension_limit(case, rules)
     if new_deadline > limit:
         raise DomainError(f"最多只能延长至{limit:%Y-%m-%d}", "new_deadline")
     old = case.deadline
@@ -498,6 +516,12 @@ def extend(
     )
     session.commit()
     return case
+
+
+def extension_limit(case: Case, rules: DeadlineRules) -> date:
+    """Return the latest 办结时限 an extension (延期) may set: the statutory one plus the most allowed."""
+    statutory = rules.due_date(case.accepted_on, case.dispute_type.default_deadline_days)
+    return statutory + timedelta(days=rules.max_extension_days)
 
 
 def void(

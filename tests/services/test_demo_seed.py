@@ -31,7 +31,7 @@ from portal.models import (
 )
 from portal.models.audit import AuditAction
 from portal.models.case import refresh_party_names
-from portal.services import audit
+from portal.services import audit, case_checks
 from portal.services.deadlines import DeadlineRules, assess
 from portal.services.demo.cases import rmb_upper
 from portal.services.demo.seed import seed_demo
@@ -180,6 +180,19 @@ def test_outcomes_have_their_records(cases):
             assert session.place and session.content and session.participants
         if K.SETTLE in kinds or K.FAIL in kinds:
             assert case.sessions
+
+
+def test_every_case_keeps_the_rules_of_the_forms_and_services(cases):
+    """Each demo case passes the checks its steps apply (`services.case_checks`, which calls the services'
+    own check functions): agreement xor failure reason, dates in order and not after today, 四定 when
+    assigned, valid identifiers, a history that follows the workflow."""
+    rules = DeadlineRules()
+    found = {
+        case.number: problems for case in cases if (problems := case_checks.problems(case, TODAY, rules))
+    }
+    assert found == {}
+    assigned = [c for c in cases if c.status in case_checks.ASSIGNED_STATUSES]
+    assert assigned and all(c.measures and c.responsible_person and c.responsible_unit for c in assigned)
 
 
 def test_follow_ups_are_plausible(cases):

@@ -316,6 +316,21 @@ SUSPEND_REASONS = {
     "房屋宅基地": ("需待自然资源部门核实宅基地使用权证载面积后继续调解。",),
     "": ("当事人外出务工，暂时无法到场参加调解。", "一方当事人住院治疗，暂无法参加调解。"),
 }
+# 定措施 at 分流交办: the first moves of the mediation, by kind of dispute ("" for any).
+MEASURES = {
+    "婚姻家庭": ("分别与双方谈心，了解矛盾症结；邀请双方近亲属和村（居）妇联执委参与，做好疏导劝和工作。",),
+    "邻里": ("实地查看现场，听取双方及周边群众意见；邀请村（居）两委成员参与，组织双方面对面协商。",),
+    "房屋宅基地": ("调取宅基地审批档案，会同村委会实地测量界址；释明相关法律政策后组织双方协商。",),
+    "山林土地": ("调取二轮延包档案，会同村委会核实地界；邀请老党员、老干部参与说和。",),
+    "征地拆迁": ("会同镇（街道）征迁办核实补偿标准和依据，逐户做好解释疏导，落实稳控责任人。",),
+    "劳动争议": ("核实用工关系和工资发放记录，约谈用人单位负责人，释明劳动法律法规后组织协商。",),
+    "医疗": ("邀请医学专家分析诊疗过程，释明医疗损害鉴定和赔偿规定，组织医患双方协商赔偿方案。",),
+    "道路交通事故": ("调取事故认定书和医疗费票据，联系保险公司核定理赔范围，组织双方协商赔偿数额。",),
+    "": (
+        "听取双方陈述，核实证据材料，释法明理后组织面对面调解。",
+        "走访双方当事人了解诉求，查明争议焦点，提出调解方案后组织协商。",
+    ),
+}
 EXTEND_REASONS = (
     "案情较为复杂，经双方当事人同意，延长调解期限。",
     "当事人需补充提交证据材料，经双方同意延期调解。",
@@ -1014,6 +1029,9 @@ class _Seeder:
         case = h.case
         mediators = self.pick_mediators(target, max(day, h.day))
         names = "、".join(m.name for m in mediators)
+        # 四定 (as `cases.assign` requires them): 定人, 定责, 定措施; 定时限 keeps the statutory deadline.
+        person = mediators[0].name if mediators else self.actor(target)
+        measures = MEASURES.get(info.stem, MEASURES[""])
         h.step(
             K.ASSIGN,
             day,
@@ -1022,11 +1040,15 @@ class _Seeder:
             actor=self.actor(actor_org),
             organization=target.name,
             mediators=names,
+            responsible_person=person,
+            deadline=case.deadline.isoformat(),
         )
         case.organization_id = target.id
         case.mediators = mediators
         case.responsible_unit = target.name
-        case.responsible_person = mediators[0].name if mediators else self.actor(target)
+        case.responsible_person = person
+        # Picked by number, not drawn: the random stream (and so the rest of the demo) stays as it was.
+        case.measures = measures[case.seq % len(measures)]
         case.assigned_on = h.day
         info.mediators, info.handling = mediators, target
         if not info.experts and self.experts and self.rng.random() < _expert_share(info.stem):
