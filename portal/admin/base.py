@@ -344,6 +344,10 @@ class SecureModelView(ModelView):
         return [item for _pos, item in sorted(chosen, key=lambda pair: pair[0])]
 
     def get_invalid_value_msg(self, value: str, filter: Any) -> str:
+        # A filter that can say why (such as 附加信息条件) does; the others name the value.
+        reason = getattr(filter, "invalid_message", None)
+        if reason is not None and (message := reason(value)):
+            return str(message)
         shown = strip_control(value, multiline=False)
         shown = shown if len(shown) <= 40 else shown[:40] + "…"
         return f"筛选条件“{filter.name}”的值无效：{shown}"

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import re
+import operator as op
 from typing import Any
 
 from flask import abort, flash, g, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, literal, or_, select
 
 from portal.admin.base import sheet_text
 from portal.admin.guards import int_arg
 from portal.admin.ledger.columns import DisputeTypeFilter
 from portal.extensions import db
-from portal.lowcode import engine, expr, render, schema
+from portal.lowcode import engine, query, render
 from portal.models.case import Case
 from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormDefinition, FormVersion
@@ -26,96 +26,111 @@ ANSWER_COLUMN = "answer:"
 
 
 class AnswerFilter(filters.BaseSQLAFilter):
-    """附加信息 condition such as `injured_count >= 3` or `${liability} = 'main'`, joined by `and`."""
+    """附加信息 conditions such as `受伤人数 >= 3 and 是否有人受伤 = 是` (see portal.lowcode.query)."""
 
     def __init__(self) -> None:
         super().__init__(Case.answers, "附加信息条件")
 
     @staticmethod
-    def parse(value: str) -> list[tuple[str, str, Any]]:
-        """Return (key, operator, literal) triples, or raise ExprError for anything else."""
-        text = re.sub(r"(^|\band\s+)([a-z][a-z0-9_]*)(?=\s*(=|!=|<|>|is\b))", r"\1${\2}", value.strip())
-        text = re.sub(r"\$\{([a-z][a-z0-9_]*)\}\s+is\s+not\s+empty", r"not empty(${\1})", text)
-        text = re.sub(r"\$\{([a-z][a-z0-9_]*)\}\s+is\s+empty", r"empty(${\1})", text)
-        tree = expr.parse(text)
-        terms = tree["and"] if isinstance(tree, dict) and "and" in tree else [tree]
-        found = []
-        for term in terms:
-            found.append(AnswerFilter._term(term))
-        return found
-
-    @staticmethod
-    def _term(term: Any) -> tuple[str, str, Any]:
-        if isinstance(term, dict):
-            (operator, arguments), *_ = term.items()
-            if operator in {"==", "!=", "<", "<=", ">", ">="}:
-                left, right = arguments
-                if isinstance(left, dict) and "var" in left and not isinstance(right, dict | list):
-                    return left["var"][0], operator, right
-            if operator == "empty" and isinstance(arguments[0], dict) and "var" in arguments[0]:
-                return arguments[0]["var"][0], "empty", None
-            if operator == "!" and isinstance(arguments[0], dict) and "empty" in arguments[0]:
-                key, _, _ = AnswerFilter._term(arguments[0])
-                return key, "filled", None
-        raise expr.ExprError("只支持“字段 运算 值”形式的条件，如 injured_count >= 3，多个条件用 and 连接")
+    def conditions(value: Any) -> list[query.Condition]:
+        """Return the parsed conditions, or raise query.ConditionError (Chinese)."""
+        return query.parse(str(value), answer_catalogue())
 
     def validate(self, value: Any) -> bool:
-        try:
-            terms = self.parse(str(value))
-        except expr.ExprError as error:
-            flash(f"附加信息条件无效：{error}", "error")
-            return False
-        personal = personal_keys()
-        for key, operator, _ in terms:
-            if key in personal and operator not in {"empty", "filled"}:
-                # Compared piece by piece, a masked ID or phone number could be read back.
-                flash(f"附加信息条件无效：“{key}”是个人证件或联系方式，只能按“已填写/未填写”筛选", "error")
-                return False
-        return True
+        return self.invalid_message(value) is None
 
-    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+    def invalid_message(self, value: Any) -> str | None:
+        """Return why the conditions cannot be applied, in Chinese, or None."""
+        try:
+            self.conditions(value)
+        except query.ConditionError as error:
+            return f"附加信息条件无效：{error}"
+        return None
+
+    def apply(self, query_: Any, value: Any, alias: Any = None) -> Any:
         postgres = db.session.get_bind().dialect.name == "postgresql"
-        return query.filter(and_(*(_clause(k, op, v, postgres) for k, op, v in self.parse(str(value)))))
+        return query_.filter(and_(*(condition_clause(c, postgres) for c in self.conditions(value))))
 
     def operation(self) -> str:
         return "满足"
 
 
-PERSONAL_TYPES = {"id_number", "phone", "credit_code"}
+def answer_catalogue() -> query.Catalogue:
+    """Return the fields of every published form version, loaded once per request."""
+    if "answer_catalogue" not in g:
+        g.answer_catalogue = query.Catalogue(
+            db.session.scalars(select(FormVersion.body).order_by(FormVersion.id))
+        )
+    return g.answer_catalogue
 
 
-def personal_keys() -> set[str]:
-    """Return the keys that any published version uses for an ID number, phone or credit code."""
-    keys: set[str] = set()
-    for body in db.session.scalars(select(FormVersion.body)):
-        keys |= {k for k, f in schema.fields_by_key(body).items() if f.get("type") in PERSONAL_TYPES}
-    return keys
+_JSON_KINDS = {  # jsonb_typeof (PostgreSQL) and json_type (SQLite) names of each stored shape
+    "number": (["number"], ["integer", "real"]),
+    "boolean": (["boolean"], ["true", "false"]),
+    "string": (["string"], ["text"]),
+    "array": (["array"], ["array"]),
+}
 
 
-def _clause(key: str, operator: str, literal: Any, postgres: bool) -> Any:
-    element = Case.answers[key]
-    kind = func.jsonb_typeof(element) if postgres else func.json_type(Case.answers, f'$."{key}"')
-    if operator in {"empty", "filled"}:
-        blank = or_(Case.answers.is_(None), kind.is_(None), kind == "null", element.as_string() == "")
+def condition_clause(condition: query.Condition, postgres: bool) -> Any:
+    """Return the SQL of one condition; a label naming fields of several forms matches any of them."""
+    return or_(*(_key_clause(key, condition, postgres) for key in condition.keys))
+
+
+def _key_clause(key: str, condition: query.Condition, postgres: bool) -> Any:
+    element, path = Case.answers[key], f'$."{key}"'  # keys are schema.KEY_RE identifiers
+    kind = func.jsonb_typeof(element) if postgres else func.json_type(Case.answers, path)
+
+    def shaped(shape: str) -> Any:
+        return kind.in_(_JSON_KINDS[shape][0 if postgres else 1])
+
+    family, operator, value = condition.family, condition.operator, condition.value
+    if operator in query.PRESENCE:
+        length = (
+            func.jsonb_array_length(element)
+            if postgres
+            else func.json_array_length(Case.answers, f'$."{key}"')
+        )
+        blank = or_(
+            Case.answers.is_(None),
+            kind.is_(None),
+            kind == "null",
+            and_(shaped("string"), element.as_string() == ""),
+            case((shaped("array"), length == 0), else_=false()),
+        )
         return blank if operator == "empty" else ~blank
-    if isinstance(literal, bool):
-        typed = case((kind.in_(["boolean"] if postgres else ["true", "false"]), element.as_boolean()))
-    elif isinstance(literal, int | float):
-        typed = case((kind.in_(["number"] if postgres else ["integer", "real"]), element.as_float()))
-        literal = float(literal)
-    elif isinstance(literal, str):
-        typed = case((kind == ("string" if postgres else "text"), element.as_string()))
-    else:
-        return kind.is_(None) if operator == "==" else kind.is_not(None)
-    compare = {
-        "==": typed == literal,
-        "!=": typed != literal,
-        "<": typed < literal,
-        "<=": typed <= literal,
-        ">": typed > literal,
-        ">=": typed >= literal,
-    }[operator]
-    return compare
+    if family == "choices":  # = : the option is ticked; != : answered, and it is not
+        if postgres:
+            ticked = element.bool_op("?")(value)
+        else:
+            each = func.json_each(Case.answers, path).table_valued("value")
+            ticked = exists(select(literal(1)).select_from(each).where(each.c.value == value))
+        return and_(shaped("array"), ticked if operator == "=" else ~ticked)
+    if family == "number":
+        typed = case((shaped("number"), element.as_float()))
+    elif family == "boolean":
+        typed = case((shaped("boolean"), element.as_boolean()))
+    else:  # text, choice, date and date-time answers are stored as strings
+        typed = case((shaped("string"), element.as_string()))
+    if operator == "in":
+        return typed.in_(list(value))
+    if operator == "contains":
+        return typed.contains(value, autoescape=True)
+    if isinstance(value, query.Day):  # a date compared with date-times: the whole day
+        start, end = value.start, value.end
+        return {
+            "=": lambda: and_(typed >= start, typed < end),
+            "!=": lambda: or_(typed < start, typed >= end),
+            "<": lambda: typed < start,
+            "<=": lambda: typed < end,
+            ">": lambda: typed >= end,
+            ">=": lambda: typed >= start,
+        }[operator]()
+    # Only the operator asked for is built: the type's operator set (query.OPERATORS) was checked.
+    return COMPARE[operator](typed, value)
+
+
+COMPARE = {"=": op.eq, "!=": op.ne, "<": op.lt, "<=": op.le, ">": op.gt, ">=": op.ge}
 
 
 class CaseAnswersMixin:
