@@ -4,6 +4,12 @@ The schema is built with the real migrations (so they are exercised on every run
 is committed once, and every test then runs in an outer transaction that is rolled back, so tests
 see the same data and leave nothing behind, even when services call `commit()` (they commit to a
 savepoint). Set DATABASE_URL=postgresql+psycopg://… to run the suite on PostgreSQL.
+
+The clock: tests that depend on the office's date take the `frozen_clock` fixture (usually as
+`@pytest.mark.usefixtures("frozen_clock")`), which runs them once at each instant of FROZEN_INSTANTS —
+either side of Beijing's midnight (16:00 UTC), early Beijing morning, and Beijing's new year. To run
+the whole suite at one instant, set PORTAL_TEST_FROZEN_AT (e.g. 2026-12-07T16:00:00Z): the clock starts
+there for the session and again for every test, and ticks on.
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -29,6 +37,50 @@ from tests import factories
 PASSWORD = "Passw0rd2026"
 # The office zone the tests run in: the default PORTAL_TIMEZONE (portal.clock).
 BEIJING = ZoneInfo("Asia/Shanghai")
+
+# Instants where a host's UTC (or local) calendar and Beijing's disagree, or the Beijing year turns.
+FROZEN_INSTANTS = {
+    "15:59Z": datetime(2026, 11, 30, 15, 59, tzinfo=UTC),  # 23:59 on 30 Nov in Beijing, the same day in UTC
+    "16:00Z": datetime(2026, 11, 30, 16, 0, tzinfo=UTC),  # Beijing is on 1 December, UTC still on 30 November
+    "23:59Z": datetime(2026, 11, 30, 23, 59, tzinfo=UTC),  # 07:59 on 1 Dec in Beijing, before office opens
+    "new-year-15:59Z": datetime(2026, 12, 31, 15, 59, tzinfo=UTC),  # 23:59 on 31 Dec 2026 in Beijing
+    "new-year-16:00Z": datetime(2026, 12, 31, 16, 0, tzinfo=UTC),  # 00:00 on 1 Jan 2027 in Beijing
+}
+
+
+def frozen_at() -> datetime | None:
+    """Return the instant of PORTAL_TEST_FROZEN_AT (ISO 8601 with a zone), or None when unset."""
+    raw = os.environ.get("PORTAL_TEST_FROZEN_AT")
+    if not raw:
+        return None
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"PORTAL_TEST_FROZEN_AT={raw!r} needs a zone, e.g. 2026-12-07T16:00:00Z")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Collection and the session's fixtures (the migrated county) already run at the frozen instant.
+    if (moment := frozen_at()) is not None:
+        time_machine.travel(moment, tick=True).start()
+
+
+@pytest.fixture(autouse=True)
+def _start_at_the_frozen_instant() -> Iterator[None]:
+    """With PORTAL_TEST_FROZEN_AT set, start every test at that instant (the clock ticks on)."""
+    moment = frozen_at()
+    if moment is None:
+        yield
+        return
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
+@pytest.fixture(params=list(FROZEN_INSTANTS.values()), ids=list(FROZEN_INSTANTS))
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """Run the test at each instant of FROZEN_INSTANTS; yields the instant (aware, UTC)."""
+    with time_machine.travel(request.param, tick=True):
+        yield request.param
 
 
 def _database_url(tmp_root: Path, worker: str) -> str:

@@ -124,8 +124,11 @@ def test_checksum_message_does_not_reveal_the_expected_check_character():
     assert not any(c in message for c in v.ID_CHECK_CHARS)
 
 
-def test_id_number_defaults_to_the_real_today():
-    tomorrow = clock.today() + timedelta(days=1)
+@pytest.mark.usefixtures("frozen_clock")
+def test_id_number_defaults_to_the_offices_today():
+    today = clock.today()  # Beijing's date, a day ahead of UTC's from 16:00 UTC
+    assert id_number_error(make_id_number("110105", today, 1, "male")) is None
+    tomorrow = today + timedelta(days=1)
     assert id_number_error(make_id_number("110105", tomorrow, 1, "male")) == v.ID_FUTURE_ERROR
 
 
@@ -513,13 +516,21 @@ def test_valid_form_normalises_values():
         ("id_number", "123", v.ID_FORMAT_ERROR),
         ("phone", "12345", v.PHONE_ERROR),
         ("credit_code", "91350100M000100Y44", v.CREDIT_CHECKSUM_ERROR),
-        ("born", (clock.today() + timedelta(days=1)).isoformat(), "日期不能晚于今天"),
     ],
 )
 def test_invalid_fields_report_chinese_errors(field, value, error):
     form = make_form(**{field: value})
     assert not form.validate()
     assert form.errors == {field: [error]}
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_the_offices_today_is_accepted_and_its_tomorrow_refused():
+    today = clock.today()
+    assert make_form(born=today.isoformat()).validate()
+    form = make_form(born=(today + timedelta(days=1)).isoformat())
+    assert not form.validate()
+    assert form.errors == {"born": ["日期不能晚于今天"]}
 
 
 @pytest.mark.parametrize(("gender", "valid"), [("female", True), ("male", False), ("", True)])
@@ -561,6 +572,7 @@ class OverrideForm(Form):
     born = DateField("出生日期", [Optional(), PastDate(message="不能是未来")])
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_messages_can_be_overridden():
     form = make_form(
         OverrideForm, id_number="1", phone="1", credit_code="1", born=(clock.today() + timedelta(days=1))
@@ -579,6 +591,7 @@ class StrictPastForm(Form):
     seen = DateTimeField("时间", [Optional(), PastDate()], format="%Y-%m-%d %H:%M")
 
 
+@pytest.mark.usefixtures("frozen_clock")
 @pytest.mark.parametrize(("days", "error"), [(-1, None), (0, "日期必须早于今天"), (1, "日期必须早于今天")])
 def test_past_date_without_today(days, error):
     form = make_form(StrictPastForm, born=clock.today() + timedelta(days=days))
@@ -586,6 +599,7 @@ def test_past_date_without_today(days, error):
     assert form.errors == ({"born": [error]} if error else {})
 
 
+@pytest.mark.usefixtures("frozen_clock")
 @pytest.mark.parametrize(("days", "valid"), [(-1, True), (0, True), (1, False)])
 def test_past_date_allows_today_by_default_and_handles_datetimes(days, valid):
     moment = datetime.combine(clock.today() + timedelta(days=days), datetime.min.time())

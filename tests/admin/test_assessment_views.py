@@ -111,6 +111,18 @@ def test_evaluator_opens_scores_finalises_and_reopens(county, templates, login_a
     assert workbook.sheetnames == ["考评结果", "计分依据", "评委打分"]
 
 
+@pytest.mark.usefixtures("frozen_clock")
+def test_new_rounds_year_and_the_results_file_follow_the_offices_date(county, templates, login_as):
+    """A new round proposes last year and the results file is dated by Beijing's calendar, not UTC's."""
+    client = login_as("evaluator")
+    today = clock.today()
+    assert f'value="{today.year - 1}"' in client.get("/admin/assessment_rounds/new/").text
+    rnd = round_of(county, templates, county.users["evaluator"], ["马集调解员"])
+    response = client.get(f"/admin/assessment_rounds/results.xlsx?id={rnd.id}")
+    assert response.status_code == 200
+    assert f"assessment_round_{rnd.id}_{today:%Y%m%d}.xlsx" in response.headers["Content-Disposition"]
+
+
 def test_rounds_are_scoped_by_id(county, templates, login_as, auth):
     """A 马集 round is seen in 马集 and above, not from 柳林; a county round not from 马集."""
     county_round = round_of(county, templates, county.users["evaluator"], ["柳林调解员"])

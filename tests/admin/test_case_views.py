@@ -10,11 +10,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AuditAction, AuditEvent, Case, CaseEventKind, CaseStatus, DisputeType, ZeroReport
 from portal.services import cases, formdefs
 from portal.services.deadlines import local_today
 from portal.validators import make_credit_code, make_id_number
+from tests.assessment_ledger import in_mediation
 from tests.factories import REGION, four_fixed, new_case
 
 S = CaseStatus
@@ -59,6 +61,7 @@ def mj_case(county):
     )
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_register_a_case_with_two_parties(county, login_as):
     """The form registers the case, numbers it and shows its page."""
     client = login_as("entry_a")
@@ -111,6 +114,39 @@ def test_choosing_a_dispute_type_brings_its_fields(county, login_as):
     assert client.get("/admin/cases/answers/?dispute_type=__None").text == ""
 
 
+@pytest.mark.usefixtures("frozen_clock")
+def test_step_forms_start_at_the_offices_date_and_time_and_accept_it(county, login_as):
+    """调解记录, 调解成功 and 回访 default to Beijing's date and time, and saving the defaults works."""
+    today, mediator = clock.today(), county.mediators["马集调解员"]
+    case = in_mediation(db.session, county.users["admin"], county.mj, [mediator], today)
+    client = login_as("admin")
+    wall = clock.now_wall()
+    assert f'value="{wall:%Y-%m-%d %H:%M}' in client.get(f"/admin/cases/act/session/?id={case.id}").text
+    session = {
+        "held_at": f"{wall:%Y-%m-%d %H:%M:%S}",
+        "place": "马集司法所调解室",
+        "mediators": [mediator.id],
+        "content": "听取双方陈述",
+        "result": "continue",
+        "lock_version": case.version,
+    }
+    assert client.post(f"/admin/cases/act/session/?id={case.id}", data=session).status_code == 302
+    db.session.expire_all()
+    assert clock.local_date(case.sessions[-1].held_at) == today
+    assert f'value="{today:%Y-%m-%d}"' in client.get(f"/admin/cases/act/settle/?id={case.id}").text
+    agreement = {
+        "form": "written",
+        "signed_on": today.isoformat(),
+        "terms": "双方自愿和解",
+        "lock_version": case.version,
+    }
+    response = client.post(f"/admin/cases/act/settle/?id={case.id}", data=agreement)
+    assert response.status_code == 302, response.text
+    db.session.expire_all()
+    assert case.status == S.SETTLED and case.agreement.signed_on == today
+    assert f'value="{today:%Y-%m-%d}"' in client.get(f"/admin/cases/act/follow_up/?id={case.id}").text
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -155,6 +191,7 @@ def _assignment(county, case, **overrides) -> dict:
     return data
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_step_page_assigns_the_case(county, login_as, mj_case):
     """分流交办 through its form: the case moves with its 四定, and the case page shows them."""
     client = login_as("entry_a")
@@ -378,6 +415,7 @@ def test_filters_by_status_colour_type_and_mediator(county, login_as, mj_case):
     assert listed("承办组织（含下级）", county.mj.id) == {mj_case.number}
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_ledger_shows_and_filters_the_owner_and_the_deadline(county, login_as, mj_case):
     """定人 and 定时限 are ledger columns; the ledger filters by 责任人, 办结时限 range and 超期."""
     admin = county.users["admin"]
@@ -416,6 +454,7 @@ def test_ledger_shows_and_filters_the_owner_and_the_deadline(county, login_as, m
     assert listed(f"flt0_{due}={span}") == {mj_case.number}
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_warning_and_my_case_views(county, login_as, auth, mj_case):
     """超期预警 lists red and yellow cases; 我的待办 the user's organisation's open cases."""
     late = new_case(
@@ -434,10 +473,13 @@ def test_warning_and_my_case_views(county, login_as, auth, mj_case):
     assert login_as("evaluator").get("/admin/my_cases/").status_code == 403
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_export_is_masked_and_in_register_order(county, login_as, mj_case):
     """The xlsx export follows the register's columns and masks ID numbers and phones."""
     client = login_as("admin")
     response = client.get("/admin/cases/export/xlsx/")
+    # The file is named by the office's date (Beijing), which runs a day ahead of UTC from 16:00 UTC.
+    assert f"cases_{clock.today():%Y%m%d}.xlsx" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0][:6]) == ["案件编号", "受理日期", "纠纷来源", "纠纷类型", "申请人", "被申请人"]
@@ -480,6 +522,7 @@ def test_clerk_sees_no_step_buttons(county, client, auth, mj_case):
     assert client.post(f"/admin/cases/act/start/?id={mj_case.id}", data={}).status_code == 403
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_zero_report_filed_refused_and_missing_list(county, login_as):
     """零报告: filed for an empty month, refused for a month with cases, and listed as missing otherwise."""
     client = login_as("entry_a")
@@ -506,6 +549,7 @@ def test_zero_report_filed_refused_and_missing_list(county, login_as):
     assert "已登记矛盾纠纷，不能报送零报告" in response.text
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_timeline_lists_every_step(county, login_as, mj_case):
     """The case page shows each event of the history in order."""
     admin = county.users["admin"]
@@ -516,6 +560,7 @@ def test_timeline_lists_every_step(county, login_as, mj_case):
     assert "审计记录" in page
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_dashboard_counts_the_subtree_ledger(county, login_as, mj_case):
     """The dashboard shows this year's intake and warnings of the user's own subtree only."""
     new_case(db.session, county.users["admin"], county.ll, today=local_today(), risk_level="high")

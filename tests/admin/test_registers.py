@@ -47,7 +47,6 @@ def test_create_mediator_fills_birth_date_from_id(login_as, county):
         ({"gender": "female"}, "性别"),
         ({"phone": "12345"}, "请输入有效的手机号"),
         ({"birth_date": "1981-01-01"}, "出生日期与身份证号中的出生日期不一致"),
-        ({"appointed_on": (clock.today() + timedelta(days=3)).isoformat()}, "日期不能晚于今天"),
         ({"appointed_on": "2020-01-01", "term_ends_on": "2019-01-01"}, "应晚于"),
         ({"name": ""}, "请填写姓名"),
     ],
@@ -61,6 +60,28 @@ def test_invalid_mediator_shows_chinese_error_and_saves_nothing(login_as, county
         "invalid-feedback" in response.text or "has-error" in response.text or "is-invalid" in response.text
     )
     assert db.session.query(Mediator).filter_by(organization_id=county.mj.id, name="张建国").count() == 0
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_dates_count_in_the_offices_days(login_as, county):
+    """Appointed today (Beijing) is fine, tomorrow is not; 18 today is an adult, 18 tomorrow is not."""
+    client, today = login_as("admin"), clock.today()
+
+    def post(**overrides):
+        return client.post("/admin/mediators/new/", data=mediator_form(county.mj.id, **overrides))
+
+    tomorrow = post(appointed_on=(today + timedelta(days=1)).isoformat())
+    assert tomorrow.status_code == 200 and "日期不能晚于今天" in tomorrow.text
+    turns_18_tomorrow = today.replace(year=today.year - 18) + timedelta(days=1)
+    minor = post(id_number=make_id_number("371525", turns_18_tomorrow, 13, "male"))
+    assert minor.status_code == 200 and "人民调解员应为成年公民" in minor.text
+    turns_18_today = today.replace(year=today.year - 18)
+    adult = post(
+        id_number=make_id_number("371525", turns_18_today, 13, "male"), appointed_on=today.isoformat()
+    )
+    assert adult.status_code == 302, adult.text
+    saved = db.session.query(Mediator).filter_by(name="张建国").one()
+    assert saved.birth_date == turns_18_today and saved.appointed_on == today
 
 
 def test_duplicate_id_number_is_refused(login_as, county):
@@ -104,6 +125,7 @@ def test_registers_offer_no_delete(login_as, county):
     assert db.session.get(Mediator, person.id) is not None
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_retire_keeps_the_mediator(login_as, county):
     """离任 sets the status and date; the row and its history stay."""
     person = county.mediators["马集调解员"]

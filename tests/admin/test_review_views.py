@@ -103,6 +103,7 @@ def _version(review_id: int) -> int:
 # --- list, opening and the review page ------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_evaluator_opens_a_review_with_a_case_and_lands_on_its_page(county, login_as, ll_case):
     client = login_as("evaluator")
     response = client.post("/admin/reviews/new/", data=incident(case_numbers=ll_case.number))
@@ -183,6 +184,7 @@ def test_case_page_lists_the_reviews_of_the_case(county, login_as, county_review
 # --- steps -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_the_whole_loop_through_the_pages(county, login_as, ll_case):
     client = login_as("evaluator")
     review = open_review(county.users["evaluator"], [ll_case])

@@ -19,13 +19,13 @@ RULES = DeadlineRules()
 S = CaseStatus
 
 
-def _case(county, **fields) -> Case:
+def _case(county, today: date = TODAY, **fields) -> Case:
     """A case accepted ten days ago, in mediation, low risk, touched today; then `fields` applied."""
     case = new_case(
-        db.session, county.users["admin"], county.mj, today=TODAY, accepted_on=TODAY - timedelta(days=10)
+        db.session, county.users["admin"], county.mj, today=today, accepted_on=today - timedelta(days=10)
     )
     case.status = S.MEDIATING
-    case.last_activity_on = TODAY
+    case.last_activity_on = today
     for name, value in fields.items():
         setattr(case, name, value)
     db.session.flush()
@@ -100,6 +100,21 @@ def test_local_today_is_beijing_date():
     """Just after midnight in Beijing it is already the next day, though still yesterday in UTC."""
     with time_machine.travel(datetime(2026, 5, 20, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         assert local_today() == date(2026, 5, 20)
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_the_ledger_counts_deadlines_in_beijing_days(county, login_as):
+    """Due on Beijing's today is yellow, due on its yesterday red: on the page and in the ledger's filter."""
+    today = local_today()
+    due_today = _case(county, today, deadline=today)
+    overdue = _case(county, today, deadline=today - timedelta(days=1))
+    client = login_as("admin")
+    assert "今日到期" in client.get(f"/admin/cases/details/?id={due_today.id}").text
+    assert "已超期1天" in client.get(f"/admin/cases/details/?id={overdue.id}").text
+    for case, colour in ((due_today, Colour.YELLOW), (overdue, Colour.RED)):
+        assert db.session.scalar(
+            select(Case.id).where(Case.id == case.id, colour_clause(colour, today, RULES))
+        )
 
 
 def test_ledger_badge_follows_the_frozen_clock(county, login_as):

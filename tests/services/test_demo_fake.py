@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from portal import clock
 from portal.services.demo import data
 from portal.services.demo.fake import CASE_TEMPLATES, CREDIT_KINDS, DemoFaker, add_years, format_money
 from portal.validators import birth_date_from_id, credit_code_error, id_number_error, phone_error
@@ -226,3 +227,8 @@ def test_format_money() -> None:
     assert format_money(35000) == "3.5万元"
     assert format_money(8650) == "8650元"
     assert format_money(12345) == "12345元"
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_the_demo_is_dated_by_the_offices_today():
+    assert DemoFaker(seed=7).today == clock.today()

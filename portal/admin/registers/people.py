@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import flash
@@ -65,15 +66,29 @@ def _active_dispute_types() -> list[DisputeType]:
     )
 
 
+ADULT_MESSAGE = "人民调解员应为成年公民（年满18周岁）"
+
+
+def _is_adult(born: date) -> bool:
+    """Return True when the person is 18 or older on the office's date."""
+    today = clock.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day)) >= 18
+
+
 def adult_matching_id(form: Any, field: Any) -> None:
     """Check the birth date agrees with the ID number and makes the person an adult."""
     from_id = birth_date_from_id(form.id_number.data or "")
     if from_id is not None and field.data != from_id:
         raise ValidationError("出生日期与身份证号中的出生日期不一致")
-    today = clock.today()
-    age = today.year - field.data.year - ((today.month, today.day) < (field.data.month, field.data.day))
-    if age < 18:
-        raise ValidationError("人民调解员应为成年公民（年满18周岁）")
+    if not _is_adult(field.data):
+        raise ValidationError(ADULT_MESSAGE)
+
+
+def adult_by_id(form: Any, field: Any) -> None:
+    """Without a birth date typed in, the ID number's birth date must make the person an adult."""
+    born = birth_date_from_id(field.data or "")
+    if form.birth_date.data is None and born is not None and not _is_adult(born):
+        raise ValidationError(ADULT_MESSAGE)
 
 
 class TrainingInline(InlineFormAdmin):
@@ -216,6 +231,7 @@ class MediatorView(SecureModelView):
             "validators": [
                 validators.InputRequired(message="请填写身份证号"),
                 IdNumber(gender_field="gender"),
+                adult_by_id,
             ],
             "description": "18位公民身份号码，保存后在列表和导出中脱敏显示",
         },
