@@ -32,6 +32,7 @@ from wtforms import validators as wtf_validators
 
 from portal import clock
 from portal.admin import guards
+from portal.admin.cleaning import CleanTextMeta, PortalInlineConverter
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
@@ -151,7 +152,11 @@ class PortalModelConverter(sqla_form.AdminModelConverter):
 
 
 class PortalForm(FlaskForm):
-    """Base form of every admin form: Flask-WTF's CSRF token, checked by CSRFProtect."""
+    """Base form of every admin form: Flask-WTF's CSRF token, checked by CSRFProtect; text fields
+    lose control characters (portal.admin.cleaning)."""
+
+    class Meta(CleanTextMeta):
+        pass
 
     def __init__(self, formdata: Any = _Auto, obj: Any = None, **kwargs: Any) -> None:
         # Flask-Admin's Unique validator reads `_obj` to let a record keep its own unique values.
@@ -175,6 +180,7 @@ class SecureModelView(ModelView):
 
     form_base_class = PortalForm
     model_form_converter = PortalModelConverter
+    inline_model_form_converter = PortalInlineConverter
     column_type_formatters = LIST_FORMATTERS
     column_type_formatters_export = EXPORT_FORMATTERS
     column_type_formatters_detail = DETAIL_FORMATTERS

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from portal.text import strip_control
 from portal.validators import (
     credit_code_error,
     id_number_error,
@@ -62,7 +63,9 @@ def coerce(
 
 
 def _text(raw: Any, field: dict[str, Any], _options: list) -> tuple[Any, str | None]:
-    text = str(raw).strip() if field.get("type") == "text" else str(raw).strip("\r\n ")
+    one_line = field.get("type") == "text"
+    text = strip_control(str(raw), multiline=not one_line)  # pasted NULs and the like never stay
+    text = text.strip() if one_line else text.strip("\r\n ")
     if len(text) > MAX_TEXT[field["type"]]:
         return None, f"不能超过 {MAX_TEXT[field['type']]} 个字符"
     return text, None

@@ -2,7 +2,9 @@
 
 Every text goes through `text`: openpyxl stores a string starting with "=" as a formula, and
 spreadsheet programs run cells starting with + - @ as well, so a typed name, title or comment could
-otherwise run when the sheet is opened (formula injection).
+otherwise run when the sheet is opened (formula injection). `text` also drops control characters,
+which a cell cannot hold (openpyxl raises IllegalCharacterError): forms strip them on input, but rows
+stored before that, or written by other means, must still export.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from portal.models.assessment import AssessmentRound, CriterionKind
 from portal.models.case import Case
 from portal.services.subsidies import SubsidySheet
+from portal.text import strip_control
 
 # A cell starting with one of these runs as a formula when opened (OWASP: CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def text(value: str) -> str:
-    """Return text bound for a cell so that it is shown, never run: quoted if it looks like a formula."""
+    """Return text bound for a cell so that it is shown, never run: without control characters (tabs
+    and line breaks stay), quoted if it looks like a formula."""
+    value = strip_control(value)
     if value.startswith(FORMULA_START):
         return "'" + value
     return value

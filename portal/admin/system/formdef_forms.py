@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField, validators
 
+from portal.admin.base import PortalForm
 from portal.lowcode import builder, schema
 
 
-class FieldForm(FlaskForm):
+class FieldForm(PortalForm):
     """The properties of one field, as an administrator sets them (no JSON)."""
 
     lock_version = HiddenField()
@@ -122,7 +122,7 @@ def _bound(text: str, kind: str) -> Any:
     return int(number) if number.is_integer() else number
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PortalForm):
     """Publish the draft as the next version."""
 
     lock_version = HiddenField()
@@ -133,7 +133,7 @@ class PublishForm(FlaskForm):
     )
 
 
-class SectionForm(FlaskForm):
+class SectionForm(PortalForm):
     """Add or rename a section."""
 
     lock_version = HiddenField()
@@ -141,7 +141,7 @@ class SectionForm(FlaskForm):
     title = StringField("分组标题", [validators.InputRequired("请填写分组标题"), validators.Length(max=50)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     """Import a definition file (YAML or JSON) exported from this or another portal."""
 
     file = FileField(
