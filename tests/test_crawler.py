@@ -1,4 +1,4 @@
-"""Crawler: every GET route of the URL map, with valid and garbage input, answers below 500.
+"""Crawler: every route of the URL map, with valid and garbage input, answers below 500.
 
 Routes are read from `app.url_map`, so a new view or `@expose` page is crawled without editing this file.
 Valid path and query arguments are harvested from the links of the pages themselves (a list links to
@@ -8,7 +8,7 @@ types, numbers beyond 64 bits, negative numbers, unknown enum values, control ch
 and odd unicode text, and every list filter of the view set to garbage at once. The garbage is sampled
 with a fixed seed per route, so a failure repeats. It runs signed in as the county administrator and
 as a township's data-entry user (who is also handed the administrator's links, ids outside its scope),
-and anonymously.
+and anonymously. Every POST route then gets garbage in its form fields and its `id`.
 """
 
 from __future__ import annotations
@@ -98,6 +98,25 @@ GENERIC_KEYS = [
 # Each argument a route's links carry (and `id`) is tried with each of these.
 SHARP = [str(HUGE), "abc", "a\x00b"]
 SAMPLES_PER_ROUTE = 3
+# Form fields a POST route gets garbage in (CSRF is off in tests, so the handlers see the values).
+POST_KEYS = [
+    "id",
+    "year",
+    "round_id",
+    "assessment",
+    "link",
+    "party",
+    "lock_version",
+    "reason",
+    "name",
+    "op",
+    "key",
+    "section",
+    "action",
+    "rowid",
+    "url",
+    "next",
+]
 FILTER_SAMPLES = 3
 LINK = re.compile(r'(?:href|src|action|data-url)="([^"]+)"')
 
@@ -196,6 +215,21 @@ class Crawl:
         if response.mimetype == "text/html":
             return response.get_data(as_text=True)
         return ""
+
+    def post(self, path: str, args: dict[str, str], data: dict[str, str]) -> None:
+        """POST a form; record a failure."""
+        self.requests += 1
+        url = path + ("?" + urlencode(args) if args else "")
+        try:
+            response = self.client.post(url, data=data)
+        except Exception as exc:  # noqa: BLE001 - the crawler reports every crash, not just the first
+            self.failures.append(
+                f"{self.who} POST {url[:300]!r} {data}: {type(exc).__name__}: {str(exc)[:300]}"
+            )
+            db.session.rollback()
+            return
+        if response.status_code >= 500:
+            self.failures.append(f"{self.who} POST {url[:300]!r} {data}: {response.status_code}")
 
     def harvest(self, text: str, found: dict[str, list[tuple[dict, list]]]) -> list[str]:
         """Collect the GET links of a page by endpoint; return those not seen before."""
@@ -367,3 +401,20 @@ def test_every_get_route_answers_below_500(app, ledger, username):
     fill_gaps(app, own)
     hammer(app, user, own)
     assert not admin.failures and not user.failures, _report(admin, user)
+
+
+def test_every_post_route_answers_below_500(app, ledger):
+    """Garbage in the form fields (and the id) of every POST route, with real ids where links gave them."""
+    found: dict[str, list] = defaultdict(list)
+    admin = Crawl(app, _client_as(app, "admin"), "admin")
+    crawl(app, admin, found)
+    fill_gaps(app, found)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "POST" not in rule.methods or rule.endpoint in ("auth.logout", "auth.login"):
+            continue
+        view_args, query = (found.get(rule.endpoint) or [(dict.fromkeys(rule.arguments, "x"), [])])[0]
+        path = _rule_path(rule, view_args) or rule.rule
+        for value in SHARP:
+            for args in (dict(query), {**dict(query), "id": value}):
+                admin.post(path, args, dict.fromkeys(POST_KEYS, value))
+    assert not admin.failures, _report(admin)

@@ -50,7 +50,8 @@ def int_arg(name: str, default: int | None = None, source: Mapping[str, Any] | N
     return parse_int((request.args if source is None else source).get(name), default)
 
 
-def _int_limit(column_type: Any) -> int:
+def int_limit(column_type: Any) -> int:
+    """Return the bound of an integer column type: values lie in [-limit, limit)."""
     for kind, limit in INT_RANGES:
         if isinstance(column_type, kind):
             return limit
@@ -64,7 +65,7 @@ def fits(value: Any, column_type: Any = None) -> bool:
     if isinstance(value, bool) or value is None:
         return True
     if isinstance(value, int):
-        limit = _int_limit(column_type)
+        limit = int_limit(column_type)
         return -limit <= value < limit
     if isinstance(value, float):
         return math.isfinite(value) and (
@@ -107,7 +108,7 @@ def filter_value_ok(view: Any, flt: Any, value: str) -> bool:
         return fits(cleaned)  # the portal's own filters apply the value as they see fit
     # Flask-Admin's filters compare the column with the value: text for a number column must be one.
     if isinstance(cleaned, str) and isinstance(column_type, Integer):
-        return parse_int(cleaned, limit=_int_limit(column_type)) is not None
+        return parse_int(cleaned, limit=int_limit(column_type)) is not None
     if isinstance(cleaned, str) and isinstance(column_type, Numeric | Float):
         try:
             return fits(Decimal(cleaned.strip()), column_type)

@@ -134,3 +134,24 @@ def test_search_text_and_page_number():
     assert guards.search_text("长" * 500) == "长" * guards.MAX_SEARCH
     assert guards.page_number(-1) == 0
     assert guards.page_number(10**30) == guards.MAX_PAGE
+
+
+def test_an_integer_beyond_its_column_is_a_message_on_the_field(login_as):
+    """The year of 调解能手评选条件 is unique: Flask-Admin's uniqueness check must not query with 10**30."""
+    response = login_as("admin").post("/admin/recognition_criteria/new/", data={"year": HUGE})
+    assert response.status_code == 200
+    assert "数值超出允许范围" in response.text
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "message"),
+    [
+        ("/admin/print_jobs/start/certificates/", {"year": HUGE}, "请填写要打印证书的年度"),
+        ("/admin/print_jobs/start/evaluations/", {"round_id": HUGE}, "考评批次不存在"),
+    ],
+)
+def test_batch_printing_with_a_number_beyond_range_is_refused_with_a_message(login_as, url, data, message):
+    client = login_as("admin")
+    assert client.post(url, data=data).status_code == 302
+    with client.session_transaction() as session:
+        assert any(message in text for _category, text in session["_flashes"])

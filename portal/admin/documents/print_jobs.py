@@ -16,6 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.admin.base import SecureModelView, enum_filter, local_time
+from portal.admin.guards import int_arg
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
@@ -148,11 +149,11 @@ class PrintJobView(SecureModelView):
     def start_certificates(self) -> Any:
         """Start printing every approved certificate of a year in the user's subtree."""
         back = request.referrer or url_for("recognitions.index_view")
-        return self._start(PrintJobKind.CERTIFICATES, back, year=request.form.get("year"))
+        return self._start(PrintJobKind.CERTIFICATES, back, year=int_arg("year", source=request.form))
 
     @expose("/start/evaluations/", methods=("POST",))
     def start_evaluations(self) -> Any:
         """Start printing every 考评结果通知书 of a round."""
-        round_id = request.form.get("round_id", "")
-        back = url_for("assessment_rounds.details_view", id=round_id)
+        round_id = int_arg("round_id", source=request.form)
+        back = url_for("assessment_rounds.details_view", id=round_id or "")
         return self._start(PrintJobKind.EVALUATIONS, back, round_id=round_id)
