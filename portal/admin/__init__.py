@@ -27,7 +27,8 @@ from portal.admin.registers.orgs import OrganizationView
 from portal.admin.registers.people import ExpertView, MediatorView
 from portal.admin.system.dictionary import DisputeTypeView
 from portal.admin.system.formdefs import FormDefinitionView
-from portal.admin.system.users import AuditEventView, UserView
+from portal.admin.system.logs import AuditEventView, SignInEventView, install_labels
+from portal.admin.system.users import UserView
 from portal.extensions import db
 from portal.models import (
     AssessmentRound,
@@ -43,6 +44,7 @@ from portal.models import (
     PrintJob,
     Recognition,
     RecognitionCriteria,
+    SignInEvent,
     SubsidyPolicy,
     User,
     ZeroReport,
@@ -138,7 +140,9 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(PrintJobView(PrintJob, name="批量打印", endpoint="print_jobs", category=SYSTEM))
     admin.add_view(AuditEventView(AuditEvent, name="审计日志", endpoint="audit", category=SYSTEM))
+    admin.add_view(SignInEventView(SignInEvent, name="登录日志", endpoint="sign_ins", category=SYSTEM))
     admin.init_app(app)
+    install_labels(app, admin._views)
     # The case page lists the reviews linking the case (templates/admin/reviews/_case_reviews.html).
     app.add_template_global(case_reviews)
     return admin

@@ -9,8 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth.forms import LoginForm, PasswordChangeForm
 from portal.extensions import db, limiter
-from portal.models.audit import AuditAction
-from portal.services import DomainError, accounts, audit
+from portal.services import DomainError, accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -22,6 +21,11 @@ def _safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("admin.index")
+
+
+def _client() -> accounts.Client:
+    """Return where the request comes from, for the sign-in log."""
+    return accounts.Client(request.remote_addr, request.user_agent.string or None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,15 +40,14 @@ def login():
             current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"]
         )
         try:
-            user = accounts.authenticate(db.session, form.username.data, form.password.data, policy)
+            user = accounts.authenticate(
+                db.session, form.username.data, form.password.data, policy, client=_client()
+            )
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             session.clear()  # a fresh session on sign-in prevents session fixation
             login_user(user, remember=form.remember.data)
-            with audit.acting_as(audit.Actor(user.id, user.full_name, request.remote_addr)):
-                audit.record(db.session, AuditAction.LOGIN, "user_account", user.id, f"{user.username} 登录")
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -53,10 +56,7 @@ def login():
 @login_required
 def logout():
     """Sign the user out."""
-    audit.record(
-        db.session, AuditAction.LOGOUT, "user_account", current_user.id, f"{current_user.username} 退出"
-    )
-    db.session.commit()
+    accounts.sign_out(db.session, current_user, _client())
     logout_user()
     session.clear()
     flash("您已安全退出", "success")

@@ -9,7 +9,7 @@ from portal.models.assessment import (
     ManualScore,
     RoundEvent,
 )
-from portal.models.audit import AuditAction, AuditEvent
+from portal.models.audit import AuditAction, AuditEvent, SignInEvent, SignInKind
 from portal.models.auth import Role, User
 from portal.models.base import Base, LabeledEnum
 from portal.models.case import (
@@ -119,6 +119,8 @@ __all__ = [
     "Role",
     "RoundEvent",
     "SessionResult",
+    "SignInEvent",
+    "SignInKind",
     "SubsidyPolicy",
     "Training",
     "User",

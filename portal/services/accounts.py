@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.models.audit import AuditAction
+from portal.models.audit import AuditAction, SignInEvent, SignInKind
 from portal.models.auth import Role, User
 from portal.models.base import utcnow
 from portal.models.org import Organization
@@ -56,44 +56,96 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
+@dataclass(frozen=True)
+class Client:
+    """Where a sign-in comes from, for the sign-in log."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def log_sign_in(
+    session: Session,
+    kind: SignInKind,
+    username: str,
+    user: User | None = None,
+    client: Client | None = None,
+    detail: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Add a row to the sign-in log (登录日志)."""
+    client = client or Client()
+    session.add(
+        SignInEvent(
+            at=now or utcnow(),
+            kind=kind,
+            username=(user.username if user else username.strip())[:50],
+            user_id=user.id if user else None,
+            full_name=user.full_name if user else None,
+            ip=(client.ip or None) and client.ip[:45],
+            user_agent=(client.user_agent or None) and client.user_agent[:200],
+            detail=detail and detail[:200],
+        )
+    )
+
+
 def authenticate(
-    session: Session, username: str, password: str, policy: LockoutPolicy, now: datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    policy: LockoutPolicy,
+    now: datetime | None = None,
+    client: Client | None = None,
 ) -> User:
     """Return the user for valid credentials, counting failures and locking the account; commits.
 
     Every refusal raises the same `refusal_message` after the same work (one password hash is
     checked, one commit), so neither the answer nor its timing tells whether the name exists.
     A deactivated account is named as such only to someone who gave its right password.
+    Every attempt, and a lockout it causes, is written to the sign-in log.
     """
     now = now or utcnow()
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     refused = DomainError(refusal_message(policy))
+
+    def log(kind: SignInKind, detail: str | None = None) -> None:
+        log_sign_in(session, kind, username, user, client, detail, now)
+
     if user is None:
         check_password_hash(_dummy_hash(), password)  # as long as checking a real account's password
-        audit.record(session, AuditAction.LOGIN_FAILED, "user_account", None, f"未知用户名 {username[:50]}")
+        log(SignInKind.FAILED, "用户名不存在")
         session.commit()
         raise refused
     password_ok = user.check_password(password)
     if user.locked_until is not None and _aware(user.locked_until) > now:
-        summary = f"{user.username} 登录失败（账户锁定中）"
-        audit.record(session, AuditAction.LOGIN_FAILED, "user_account", user.id, summary)
+        log(SignInKind.FAILED, "账户锁定中" + ("（密码正确）" if password_ok else "（密码错误）"))
         session.commit()
         raise refused
     if not password_ok:
         user.failed_logins += 1
+        log(SignInKind.FAILED, f"密码错误（连续第 {user.failed_logins} 次）")
         if user.failed_logins >= policy.max_failures:
             user.locked_until = now + timedelta(minutes=policy.lock_minutes)
             user.failed_logins = 0
-        audit.record(session, AuditAction.LOGIN_FAILED, "user_account", user.id, f"{user.username} 登录失败")
+            log(SignInKind.LOCKED, f"密码连续错误 {policy.max_failures} 次，锁定 {policy.lock_minutes} 分钟")
         session.commit()
         raise refused
     if not user.active:
+        log(SignInKind.FAILED, "账户已停用")
+        session.commit()
         raise DomainError("该账户已停用，请联系管理员")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    log(SignInKind.SIGN_IN)
     session.commit()
     return user
+
+
+def sign_out(session: Session, user: User, client: Client | None = None) -> None:
+    """Write a sign-out to the sign-in log; commits."""
+    log_sign_in(session, SignInKind.SIGN_OUT, user.username, user, client)
+    session.commit()
 
 
 def password_problem(password: str, min_length: int = 8) -> str | None:
@@ -119,12 +171,28 @@ def change_password(session: Session, user: User, current: str, new: str, min_le
     session.commit()
 
 
-def unlock(session: Session, users: Iterable[User]) -> None:
-    """Clear lockouts; commits."""
+def unlock(session: Session, users: Iterable[User], actor: User, client: Client | None = None) -> int:
+    """Clear the lockouts of locked accounts, in the sign-in and audit logs; commits; returns how many."""
+    count = 0
     for user in users:
+        if user.locked_until is None and not user.failed_logins:
+            continue
+        detail = f"{actor.full_name}解除锁定"
+        log_sign_in(session, SignInKind.UNLOCKED, user.username, user, client, detail)
+        audit.record(
+            session,
+            AuditAction.UPDATE,
+            "user_account",
+            user.id,
+            f"解除登录锁定：{user}",
+            locked_until=[user.locked_until, None],
+            failed_logins=[user.failed_logins, 0],
+        )
         user.failed_logins = 0
         user.locked_until = None
+        count += 1
     session.commit()
+    return count
 
 
 def check_self_change(user: User, actor: User) -> None:

@@ -2,6 +2,14 @@
 
 A session listener rather than per-view hooks, so that changes made by services, the CLI and
 Flask-Admin alike are recorded, and nobody can forget to call it.
+
+What a reader needs is written with the change: a reference (`organization_id`) comes with the
+names of the objects before and after under the relationship's key (`organization`), and a
+workflow step (a new CaseEvent, ReviewEvent or RoundEvent) is logged as that step: the row of
+the case (review, round) it moved says 办理 with the step's name (分流交办, 督办, 结案归档, …) and
+carries the step's note and details, instead of a plain 修改 plus a separate 新增 of the event row.
+Sign-ins are not changes of data: they go to the sign-in log (`accounts`), and the bookkeeping
+columns they update (failed attempts, lock, last sign-in) are not audited.
 """
 
 from __future__ import annotations
@@ -18,12 +26,29 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import MANYTOONE, Session
 
-from portal.models.audit import AuditAction, AuditEvent
+from portal.models.assessment import RoundEvent
+from portal.models.audit import AuditAction, AuditEvent, SignInEvent
 from portal.models.base import utcnow
+from portal.models.case import CaseEvent
+from portal.models.review import ReviewEvent
 
 # Never copy these into the log: secrets, and bookkeeping that changes on every save.
 REDACTED = {"password_hash"}
 IGNORED = {"version", "updated_at", "created_at", "path"}
+#: Columns of one table that are not audited: what signing in updates is in the sign-in log.
+IGNORED_BY_TABLE = {"user_account": {"failed_logins", "locked_until", "last_login_at"}}
+#: Logs of their own, never audited row by row.
+UNAUDITED = (AuditEvent, SignInEvent)
+
+#: Workflow steps: the event classes, and the relationship naming what each step moved.
+STEP_EVENTS: dict[type, str] = {CaseEvent: "case", ReviewEvent: "review", RoundEvent: "round"}
+#: What an event row repeats of its step's audit row (who, when, which case, which step, the status
+#: change already in the case's diff); its other fields (note, reason, details) join that row.
+STEP_BOOKKEEPING = {
+    "id", "kind", "at", "actor_id", "actor", "actor_name", "organization_id", "organization",
+    "from_status", "to_status", "case_id", "case", "review_id", "review", "round_id", "round",
+}  # fmt: skip
+PENDING_KEY = "portal.audit_pending"
 
 
 @dataclass(frozen=True)
@@ -99,13 +124,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _changes(obj: Any, action: AuditAction) -> dict[str, list[Any]]:
+def _changes(session: Session, obj: Any, action: AuditAction) -> dict[str, list[Any]]:
     """Return {field: [before, after]} for the object's columns and many-to-many collections."""
     state = inspect(obj)
+    ignored = IGNORED | IGNORED_BY_TABLE.get(obj.__table__.name, set())
     diff: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in IGNORED:
+        if key in ignored:
             continue
         hist = state.attrs[key].history
         if action is AuditAction.CREATE:
@@ -124,6 +150,7 @@ def _changes(obj: Any, action: AuditAction) -> dict[str, list[Any]]:
             continue
         diff[key] = [_plain(before), _plain(after)]
     _many_to_one_changes(state, action, diff)
+    _reference_names(session, state, diff)
     for rel in state.mapper.relationships:
         if rel.secondary is None or action is AuditAction.DELETE:
             continue
@@ -161,6 +188,30 @@ def _many_to_one_changes(state: Any, action: AuditAction, diff: dict[str, list[A
             diff[fk_key] = [_plain(before), _plain(after)]
 
 
+def _reference_names(session: Session, state: Any, diff: dict[str, list[Any]]) -> None:
+    """Add the names of the objects a changed reference pointed at, under the relationship's key.
+
+    `organization_id: [3, 5]` gains `organization: ["马集镇人民调解委员会", "柳林镇人民调解委员会"]`:
+    the names as they were when the change was made, which stay readable after a rename or delete.
+    """
+    for rel in state.mapper.relationships:
+        if rel.direction is not MANYTOONE or len(rel.local_columns) != 1 or rel.key in diff:
+            continue
+        fk_key = state.mapper.get_property_by_column(next(iter(rel.local_columns))).key
+        if fk_key not in diff or fk_key in REDACTED:
+            continue
+        target = rel.mapper.class_
+        diff[rel.key] = [_name_of(session, target, value) for value in diff[fk_key]]
+
+
+def _name_of(session: Session, target: type, key: Any) -> str | None:
+    if key is None:
+        return None
+    with session.no_autoflush:
+        found = session.get(target, key)
+    return None if found is None else str(found)[:200]
+
+
 def _related_pk(obj: Any) -> Any:
     if obj is None:
         return None
@@ -187,11 +238,11 @@ def _collect(session: Session, actions: tuple[AuditAction, ...]) -> list[dict[st
     ]
     for action, objects in groups:
         for obj in objects:
-            if isinstance(obj, AuditEvent) or not hasattr(obj, "__table__"):
+            if isinstance(obj, UNAUDITED) or not hasattr(obj, "__table__"):
                 continue
             if action is AuditAction.UPDATE and not session.is_modified(obj, include_collections=True):
                 continue
-            changes = _changes(obj, action)
+            changes = _changes(session, obj, action)
             if action is AuditAction.UPDATE and not changes:
                 continue
             rows.append(
@@ -201,13 +252,84 @@ def _collect(session: Session, actions: tuple[AuditAction, ...]) -> list[dict[st
                     "obj": obj,
                     "summary": str(obj)[:200],
                     "changes": changes,
+                    "step": None,
                 }
             )
     return rows
 
 
+def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge the rows of one object created or updated over several flushes of a transaction.
+
+    A field changed twice shows its value before the first change and after the last; a field
+    changed back is dropped, and so is an update left with no change.
+    """
+    merged: dict[Any, dict[str, Any]] = {}
+    result = []
+    for row in rows:
+        if row["action"] is AuditAction.DELETE:
+            result.append(row)
+            continue
+        key = _identity(row["obj"])
+        first = merged.get(key)
+        if first is None:
+            merged[key] = row
+            result.append(row)
+            continue
+        for field, (before, after) in row["changes"].items():
+            earlier = first["changes"].get(field)
+            first["changes"][field] = [earlier[0] if earlier else before, after]
+        first["summary"], first["at"], first["actor"] = row["summary"], row["at"], row["actor"]
+    for row in merged.values():
+        if row["action"] is AuditAction.UPDATE:
+            row["changes"] = {k: v for k, v in row["changes"].items() if v[0] != v[1] or k in REDACTED}
+    return [row for row in result if row["changes"] or row["action"] is not AuditAction.UPDATE]
+
+
+def _fold_steps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Log each workflow step as that step on the row of what it moved (see the module's docstring)."""
+    steps: dict[Any, list[str]] = {}
+    extra: dict[Any, dict[str, list[Any]]] = {}
+    events: dict[Any, dict[str, Any]] = {}
+    kept = []
+    for row in rows:
+        obj = row["obj"]
+        if row["action"] is not AuditAction.CREATE or type(obj) not in STEP_EVENTS:
+            kept.append(row)
+            continue
+        parent = getattr(obj, STEP_EVENTS[type(obj)])
+        key = _identity(parent)
+        labels = steps.setdefault(key, [])
+        if obj.kind.label not in labels:
+            labels.append(obj.kind.label)
+        events[key] = {**row, "obj": parent, "entity": parent.__table__.name}
+        extra.setdefault(key, {}).update(
+            {k: v for k, v in row["changes"].items() if k not in STEP_BOOKKEEPING}
+        )
+    for row in kept:
+        key = _identity(row["obj"])
+        if row["action"] is not AuditAction.DELETE and key in steps:
+            row["changes"].update(extra.pop(key, {}))
+            _as_step(row, steps[key])
+    for key, changes in extra.items():  # a step that changed nothing on what it moved (督办 of a case)
+        kept.append(_as_step({**events[key], "changes": changes}, steps[key]))
+    return kept
+
+
+def _identity(obj: Any) -> Any:
+    """Return the object's identity key, read from its attributes (new rows get theirs after the flush)."""
+    return inspect(obj).mapper.identity_key_from_instance(obj)
+
+
+def _as_step(row: dict[str, Any], labels: list[str]) -> dict[str, Any]:
+    row["action"] = AuditAction.STEP
+    row["step"] = "、".join(labels)[:100]
+    row["summary"] = f"{row['step']}：{row['obj']}"[:200]
+    return row
+
+
 def record(session: Session, action: AuditAction, entity: str, entity_id: Any, summary: str, **changes: Any):
-    """Add an explicit audit event (logins, exports) to the session."""
+    """Add an explicit audit event (exports, prints, unlocks) to the session."""
     actor = current_actor()
     session.add(
         AuditEvent(
@@ -225,41 +347,59 @@ def record(session: Session, action: AuditAction, entity: str, entity_id: Any, s
 
 
 def register(session_factory: Any) -> None:
-    """Listen on the session class so every flush is audited."""
-    pending: dict[int, list[dict[str, Any]]] = {}
+    """Listen on the session class so every change is audited.
+
+    The changes are read at each flush, while the attribute history describes them, and written when
+    the transaction commits: one row per object and transaction, with a step's changes made before
+    and after its event row was flushed together under that step. A rolled back transaction writes
+    nothing.
+    """
+    deleting: dict[int, list[dict[str, Any]]] = {}
 
     @event.listens_for(session_factory, "before_flush")
     def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         if _paused.get():
             return
         # Deletes must be captured before the flush, while the row's values are still loaded.
-        pending[id(session)] = _collect(session, (AuditAction.DELETE,))
+        deleting[id(session)] = _collect(session, (AuditAction.DELETE,))
 
     @event.listens_for(session_factory, "after_flush")
     def _after_flush(session: Session, flush_context: Any) -> None:
         # Creates and updates after it: new keys and foreign keys are filled in, while the session's
         # new/dirty sets and the attribute history still describe what this flush changed.
         if _paused.get():
-            pending.pop(id(session), None)
+            deleting.pop(id(session), None)
             return
-        rows = _collect(session, (AuditAction.CREATE, AuditAction.UPDATE)) + pending.pop(id(session), [])
+        rows = _collect(session, (AuditAction.CREATE, AuditAction.UPDATE)) + deleting.pop(id(session), [])
+        actor, now = current_actor(), utcnow()
+        for row in rows:
+            row["actor"], row["at"] = actor, now
+        session.info.setdefault(PENDING_KEY, []).extend(rows)
+
+    @event.listens_for(session_factory, "before_commit")
+    def _before_commit(session: Session) -> None:
+        session.flush()  # what is still pending is part of the transaction too
+        rows = _fold_steps(_merge(session.info.pop(PENDING_KEY, [])))
         if not rows:
             return
-        actor = current_actor()
-        now = utcnow()
         values = [
             {
-                "at": now,
-                "actor_id": actor.user_id if actor else None,
-                "actor_name": actor.name if actor else "系统",
-                "ip": actor.ip if actor else None,
+                "at": row["at"],
+                "actor_id": row["actor"].user_id if row["actor"] else None,
+                "actor_name": row["actor"].name if row["actor"] else "系统",
+                "ip": row["actor"].ip if row["actor"] else None,
                 "action": row["action"].value,
                 "entity": row["entity"],
-                # New rows have their primary key only now, after the INSERT.
                 "entity_id": _pk(row["obj"]),
                 "summary": row["summary"],
+                "step": row["step"],
                 "changes": row["changes"],
             }
             for row in rows
         ]
         session.connection().execute(insert(AuditEvent.__table__), values)
+
+    @event.listens_for(session_factory, "after_transaction_end")
+    def _transaction_over(session: Session, transaction: Any) -> None:
+        if transaction.parent is None:  # committed (already written), rolled back or closed
+            session.info.pop(PENDING_KEY, None)

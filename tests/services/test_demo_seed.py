@@ -274,7 +274,7 @@ def test_bulk_load_is_audited_once_and_auditing_resumes(demo):
     assert "载入演示案件" in summary.summary
     party = db.session.scalars(select(Party).limit(1)).one()
     party.occupation = "个体经营" if party.occupation != "个体经营" else "务农"
-    db.session.flush()
+    db.session.commit()  # the audit rows of a transaction are written when it commits
     assert db.session.scalar(
         select(func.count()).where(AuditEvent.entity == "party", AuditEvent.entity_id == str(party.id))
     )

@@ -1,24 +1,21 @@
-"""用户 and 审计日志 views (administrators only)."""
+"""用户管理 (administrators only); the logs are in `logs`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash
+from flask import current_app, flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_admin.form import Select2Widget
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import PasswordField, SelectMultipleField, ValidationError, validators
 
-from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, local_time, org_path_text
+from portal.admin.base import OrgSubtreeFilter, SecureModelView, org_path_text
 from portal.extensions import db
-from portal.models.audit import AuditAction, AuditEvent
 from portal.models.auth import Role, User
 from portal.models.base import utcnow
 from portal.services import accounts
-from portal.services.scope import subtree_ids
 from portal.validators import Phone
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
@@ -122,110 +119,12 @@ class UserView(SecureModelView):
     @action("unlock", "解除锁定", "确定解除所选账户的登录锁定？")
     def action_unlock(self, ids: list[str]) -> None:
         """Clear login lockouts."""
-        accounts.unlock(db.session, self.selected(ids))
-        flash("已解除锁定", "success")
+        client = accounts.Client(request.remote_addr, request.user_agent.string or None)
+        count = accounts.unlock(db.session, self.selected(ids), current_user, client)
+        flash(f"已解除 {count} 个账户的登录锁定", "success")
 
     @action("deactivate", "停用账户", "停用后该账户不能登录，历史记录保留。确定停用所选账户？")
     def action_deactivate(self, ids: list[str]) -> None:
         """Deactivate accounts (never deleted: the audit log refers to them)."""
         count = accounts.deactivate(db.session, self.selected(ids), current_user)
         flash(f"已停用 {count} 个账户", "success")
-
-
-class AuditEventView(SecureModelView):
-    """审计日志: read-only, filtered by entity, user and time."""
-
-    read_roles = ADMIN_ONLY
-    write_roles = frozenset()
-    scoped_org_fields = ()
-    can_view_details = True
-    column_list = ("at", "actor_name", "ip", "action", "entity", "entity_id", "summary")
-    column_export_list = (*column_list, "changes")
-    column_details_list = column_export_list
-    column_labels = {
-        "at": "时间",
-        "actor_name": "操作人",
-        "ip": "IP地址",
-        "action": "操作",
-        "entity": "对象类型",
-        "entity_id": "对象编号",
-        "summary": "摘要",
-        "changes": "变更内容（修改前 → 修改后）",
-    }
-    column_searchable_list = ("actor_name", "summary", "entity_id")
-    column_sortable_list = ("at", "actor_name", "action", "entity")
-    column_default_sort = ("at", True)
-    column_filters = (
-        filters.FilterEqual(AuditEvent.entity, "对象类型", options=lambda: ENTITY_CHOICES),
-        filters.FilterEqual(AuditEvent.entity_id, "对象编号"),
-        enum_filter(AuditEvent.action, "操作", AuditAction),
-        filters.FilterLike(AuditEvent.actor_name, "操作人"),
-        filters.DateTimeBetweenFilter(AuditEvent.at, "时间"),
-    )
-    column_formatters = {"at": lambda v, c, m, n: local_time(m.at)}
-    column_formatters_detail = {
-        **column_formatters,
-        "changes": lambda v, c, m, n: changes_table(m.changes),
-    }
-    column_formatters_export = {
-        **column_formatters,
-        "changes": lambda v, c, m, n: "；".join(f"{k}: {b} → {a}" for k, (b, a) in (m.changes or {}).items()),
-    }
-
-    def scope_clause(self) -> Any:
-        if current_user.organization.parent_id is None:
-            return None
-        # A sub-county administrator sees what the users of its subtree did.
-        return AuditEvent.actor_id.in_(
-            db.select(User.id).where(User.organization_id.in_(subtree_ids(current_user)))
-        )
-
-
-ENTITY_CHOICES = [
-    ("organization", "调解组织"),
-    ("mediator", "调解员"),
-    ("training", "培训记录"),
-    ("expert", "专家"),
-    ("dispute_type", "纠纷类型"),
-    ("user_account", "用户"),
-    ("dispute_case", "矛盾纠纷"),
-    ("party", "当事人"),
-    ("mediation_session", "调解记录"),
-    ("agreement", "调解协议"),
-    ("follow_up", "回访记录"),
-    ("zero_report", "零报告"),
-    ("form_definition", "自定义表单"),
-    ("form_version", "表单版本"),
-    ("assessment_template", "考评方案"),
-    ("assessment_criterion", "考评项目"),
-    ("assessment_round", "考评批次"),
-    ("assessment", "考评对象"),
-    ("manual_score", "人工评分"),
-    ("subsidy_policy", "以案定补标准"),
-    ("recognition_criteria", "调解能手评选条件"),
-    ("recognition", "调解能手"),
-    ("accountability_review", "责任倒查"),
-    ("review_case", "倒查关联案件"),
-    ("review_party", "倒查责任认定"),
-]
-
-
-def changes_table(changes: dict[str, Any] | None) -> Markup:
-    """Return the before/after diff as an escaped HTML table."""
-    if not changes:
-        return Markup("")
-    rows = Markup("").join(
-        Markup("<tr><th>{}</th><td>{}</td><td>{}</td></tr>").format(key, _text(pair[0]), _text(pair[1]))
-        for key, pair in changes.items()
-    )
-    head = Markup('<table class="table table-sm table-bordered mb-0">')
-    head += Markup("<tr><th>字段</th><th>修改前</th><th>修改后</th></tr>")
-    return head + rows + Markup("</table>")
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)

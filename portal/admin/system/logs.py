@@ -1,0 +1,488 @@
+"""审计日志 and 登录日志 (administrators only, read-only).
+
+An audit entry is shown in the words of the pages: the field names are the Chinese labels the
+register views give their columns (`column_labels`, completed by `MORE_LABELS` for fields no view
+shows), references show the names of the objects recorded with the change, coded values their
+Chinese names, and a workflow step its own name (分流交办, 督办, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from flask import current_app
+from flask_admin.contrib.sqla import filters
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import Boolean, DateTime, Enum
+from sqlalchemy.orm import MANYTOONE, Mapper
+
+from portal.admin.base import SecureModelView, enum_filter, local_time
+from portal.extensions import db
+from portal.models.assessment import RoundEventKind
+from portal.models.audit import AuditAction, AuditEvent, SignInEvent, SignInKind
+from portal.models.auth import Role, User
+from portal.models.base import Base, LabeledEnum
+from portal.models.case import CaseEventKind
+from portal.models.review import ReviewEventKind
+from portal.services.audit import UNAUDITED
+from portal.services.scope import subtree_ids
+
+ADMIN_ONLY = frozenset({Role.ADMIN})
+LABELS_KEY = "portal.audit_labels"
+
+#: The audited tables, in Chinese.
+ENTITY_LABELS = {
+    "organization": "调解组织",
+    "mediator": "调解员",
+    "training": "培训记录",
+    "expert": "专家",
+    "dispute_type": "纠纷类型",
+    "user_account": "用户",
+    "dispute_case": "矛盾纠纷",
+    "party": "当事人",
+    "case_event": "流转记录",
+    "case_counter": "案件编号计数",
+    "mediation_session": "调解记录",
+    "agreement": "调解协议",
+    "follow_up": "回访记录",
+    "zero_report": "零报告",
+    "form_definition": "自定义表单",
+    "form_version": "表单版本",
+    "assessment_template": "考评方案",
+    "assessment_criterion": "考评项目",
+    "assessment_round": "考评批次",
+    "round_event": "考评批次记录",
+    "assessment": "考评对象",
+    "criterion_result": "考评项目得分",
+    "manual_score": "人工评分",
+    "subsidy_policy": "以案定补标准",
+    "recognition_criteria": "调解能手评选条件",
+    "recognition": "调解能手",
+    "accountability_review": "责任倒查",
+    "review_case": "倒查关联案件",
+    "review_party": "倒查责任认定",
+    "review_event": "责任倒查记录",
+    "document_counter": "文书编号计数",
+    "issued_document": "文书出具记录",
+    "print_job": "批量打印",
+}
+ENTITY_CHOICES = list(ENTITY_LABELS.items())
+
+#: The Chinese names of the workflow steps, for the filter of 办理 entries.
+STEP_CHOICES = [
+    (kind.label, kind.label) for kinds in (CaseEventKind, ReviewEventKind, RoundEventKind) for kind in kinds
+]
+
+#: Labels of fields that no register view shows (bookkeeping, or edited through a page of its own).
+MORE_LABELS: dict[str, dict[str, str]] = {
+    "*": {
+        "id": "编号",
+        "note": "办理说明",
+        "reason": "理由",
+        "details": "办理详情",
+        "kind": "类别",
+        "at": "时间",
+        "from_status": "原状态",
+        "to_status": "新状态",
+        "year": "年度",
+        "seq": "序号",
+        "actor_id": "操作人",
+        "actor": "操作人",
+        "actor_name": "操作人",
+    },
+    "user_account": {"password_hash": "密码", "roles_value": "角色"},
+    "organization": {"children": "下级组织"},
+    "dispute_case": {
+        "numbering_organization": "编号单位",
+        "registered_by": "登记人",
+        "extension_reason": "延期理由",
+        "assigned_on": "交办日期",
+        "last_activity_on": "最近办理日期",
+        "suspended_from": "中止前状态",
+        "suspended_on": "中止日期",
+        "supervision_deadline": "督办期限",
+        "supervision_note": "督办要求",
+        "supervising_organization": "督办单位",
+        "failure_reason": "调解不成原因",
+        "referral_route": "引导途径",
+        "stability_plan": "稳控措施",
+        "void_reason": "作废原因",
+        "answers": "附加信息",
+        "form_version": "表单版本",
+    },
+    "party": {"case": "所属案件", "ethnicity": "民族", "birth_date": "出生日期", "sort_order": "排序"},
+    "case_event": {"case": "所属案件", "organization": "办理单位"},
+    "mediation_session": {
+        "case": "所属案件",
+        "held_at": "调解时间",
+        "place": "调解地点",
+        "participants": "参加人员",
+        "content": "调解情况",
+        "result": "本次结果",
+        "recorder": "记录人",
+        "mediators": "调解员",
+    },
+    "agreement": {
+        "case": "所属案件",
+        "number": "协议编号",
+        "form": "协议形式",
+        "signed_on": "签订日期",
+        "terms": "协议内容",
+        "amount": "涉及金额",
+        "performance_manner": "履行方式",
+        "performance_deadline": "履行期限",
+        "performed": "已履行",
+        "performed_on": "履行日期",
+        "confirmation_court": "司法确认法院",
+        "confirmation_date": "司法确认日期",
+        "confirmation_number": "司法确认文书编号",
+    },
+    "follow_up": {
+        "case": "所属案件",
+        "visited_on": "回访日期",
+        "method": "回访方式",
+        "visitor": "回访人",
+        "person_visited": "被回访人",
+        "performance": "协议履行情况",
+        "satisfaction": "满意度",
+        "remaining_risk": "遗留风险",
+        "notes": "回访情况",
+    },
+    "case_counter": {"organization_id": "编号单位", "last_value": "已用到的序号"},
+    "document_counter": {"organization_id": "发文单位", "last_value": "已用到的序号"},
+    "training": {"mediator": "调解员"},
+    "form_definition": {"draft": "草稿内容"},
+    "form_version": {
+        "definition": "自定义表单",
+        "number": "版本号",
+        "title": "标题",
+        "body": "表单内容",
+        "published_at": "发布时间",
+        "published_by": "发布人",
+    },
+    "assessment_criterion": {"template": "考评方案"},
+    "assessment_round": {
+        "organization": "考评单位",
+        "opened_by": "开启人",
+        "finalised_at": "定稿时间",
+        "finalised_by": "定稿人",
+        "notes": "备注",
+    },
+    "round_event": {"round": "考评批次"},
+    "assessment": {
+        "round": "考评批次",
+        "mediator": "调解员",
+        "target_organization": "考评对象单位",
+        "total": "总分",
+        "rank": "名次",
+        "band": "等次",
+    },
+    "criterion_result": {
+        "assessment": "考评对象",
+        "criterion": "考评项目",
+        "value": "统计值",
+        "points": "得分",
+        "explanation": "计分说明",
+        "evidence": "依据",
+    },
+    "manual_score": {
+        "assessment": "考评对象",
+        "criterion": "考评项目",
+        "evaluator": "评分人",
+        "points": "得分",
+        "comment": "评分意见",
+    },
+    "recognition": {
+        "title": "荣誉称号",
+        "evidence": "评选依据",
+        "nominated_by": "推荐人",
+        "decided_by": "审批人",
+        "decided_at": "审批时间",
+        "serial_seq": "证书序号",
+    },
+    "accountability_review": {"opened_by": "立案人", "decided_by": "决定人"},
+    "review_case": {
+        "review": "责任倒查",
+        "case": "关联案件",
+        "linked_at": "关联时间",
+        "linked_by_name": "关联人",
+        "snapshot": "案件快照",
+        "withdrawn_at": "撤回时间",
+        "withdrawn_reason": "撤回理由",
+    },
+    "review_party": {
+        "review": "责任倒查",
+        "kind": "责任主体类别",
+        "organization": "责任单位",
+        "mediator": "责任调解员",
+        "person_name": "责任人",
+        "position": "单位及职务",
+        "cause": "责任情形",
+        "facts": "认定事实",
+        "criticism": "批评",
+        "notice": "通报",
+        "interview": "约谈",
+        "supervision": "挂牌督办",
+        "deduction_points": "考评扣分",
+        "award_ban": "取消评优",
+        "measure_note": "措施说明",
+        "named_at": "认定时间",
+        "withdrawn_at": "撤回时间",
+        "withdrawn_reason": "撤回理由",
+    },
+    "review_event": {"review": "责任倒查"},
+    "issued_document": {"issued_by": "出具人"},
+    "print_job": {
+        "parameters": "参数",
+        "requested_by": "提交人",
+        "total": "总份数",
+        "error": "错误",
+        "pdf": "PDF文件",
+        "pdf_size": "文件大小",
+        "pages": "页数",
+        "sha256": "SHA-256",
+        "started_at": "开始时间",
+        "finished_at": "结束时间",
+    },
+}
+
+#: Keys of a workflow step's details (CaseEvent.details and the like), in Chinese.
+DETAIL_LABELS = {
+    "organization": "承办组织",
+    "mediators": "调解员",
+    "responsible_person": "责任人",
+    "to_org": "接收组织",
+    "from_org": "原承办组织",
+    "deadline": "期限",
+    "old_deadline": "原期限",
+    "route": "途径",
+    "number": "编号",
+    "satisfaction": "满意度",
+    "performance": "履行",
+    "held_at": "时间",
+    "place": "地点",
+    "form": "协议形式",
+    "amount": "金额",
+    "paused_days": "中止天数",
+}
+
+
+def collect_labels(views: Iterable[Any]) -> dict[str, dict[str, str]]:
+    """Return {table: {field: label}} from the views' column_labels and their inline forms'."""
+    labels: dict[str, dict[str, str]] = {}
+    for view in views:
+        sources = [(getattr(view, "model", None), getattr(view, "column_labels", None))]
+        for inline in getattr(view, "inline_models", None) or ():
+            sources.append((getattr(inline, "model", None), getattr(inline, "column_labels", None)))
+        for model, column_labels in sources:
+            if model is None or not hasattr(model, "__table__"):
+                continue
+            merged = labels.setdefault(model.__table__.name, {})
+            for key, text in (column_labels or {}).items():
+                merged.setdefault(key, str(text))
+    for table, extra in MORE_LABELS.items():
+        if table != "*":
+            for key, text in extra.items():
+                labels.setdefault(table, {}).setdefault(key, text)
+    return labels
+
+
+def install_labels(app: Any, views: Iterable[Any]) -> None:
+    """Keep the labels of `views` for the audit log pages of `app`."""
+    app.extensions[LABELS_KEY] = collect_labels(views)
+
+
+@cache
+def mappers_by_table() -> dict[str, Mapper]:
+    """Return the mapper of every audited table."""
+    return {
+        mapper.local_table.name: mapper
+        for mapper in Base.registry.mappers
+        if hasattr(mapper.class_, "__table__") and not issubclass(mapper.class_, UNAUDITED)
+    }
+
+
+def field_label(entity: str, key: str, labels: dict[str, dict[str, str]] | None = None) -> str | None:
+    """Return the Chinese label of a field of an audited table, or None if it has none."""
+    labels = labels if labels is not None else current_app.extensions.get(LABELS_KEY, {})
+    table = labels.get(entity, {})
+    found = table.get(key) or MORE_LABELS["*"].get(key)
+    if found:
+        return found
+    reference = _references(entity).get(key)  # organization_id: the label of `organization`
+    return table.get(reference) if reference else None
+
+
+def _references(entity: str) -> dict[str, str]:
+    """Return {foreign key attribute: relationship attribute} of a table's many-to-one references."""
+    mapper = mappers_by_table().get(entity)
+    if mapper is None:
+        return {}
+    found = {}
+    for rel in mapper.relationships:
+        if rel.direction is MANYTOONE and len(rel.local_columns) == 1:
+            found[mapper.get_property_by_column(next(iter(rel.local_columns))).key] = rel.key
+    return found
+
+
+def _column_type(entity: str, key: str) -> Any:
+    mapper = mappers_by_table().get(entity)
+    if mapper is None or key not in mapper.column_attrs:
+        return None
+    return mapper.column_attrs[key].columns[0].type
+
+
+def value_text(entity: str, key: str, value: Any) -> str:
+    """Return a recorded value as the pages show it: names of codes, 是/否, local times."""
+    if value is None or value == "" or value == []:
+        return "—"
+    kind = _column_type(entity, key)
+    enum_class = getattr(kind, "enum_class", None) if isinstance(kind, Enum) else None
+    if enum_class is not None and issubclass(enum_class, LabeledEnum):
+        return enum_class.label_of(value)
+    if isinstance(value, bool) or isinstance(kind, Boolean):
+        return "是" if value in (True, 1, "1", "true") else "否"
+    if isinstance(kind, DateTime) and isinstance(value, str):
+        try:
+            return local_time(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_plain_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _plain_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return "—" if value is None else str(value)
+
+
+def described_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
+    """Return the entry's changes as (field, before, after) in Chinese, references by name."""
+    changes = event.changes or {}
+    references = _references(event.entity)
+    rows = []
+    for key, pair in changes.items():
+        if references.get(key) in changes:
+            continue  # the names, recorded under the relationship's key, say it better than ids
+        before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+        label = field_label(event.entity, key) or key
+        rows.append((label, value_text(event.entity, key, before), value_text(event.entity, key, after)))
+    return rows
+
+
+def changes_table(event: AuditEvent) -> Markup:
+    """Return the before/after diff as an escaped HTML table."""
+    rows = described_changes(event)
+    if not rows:
+        return Markup("")
+    body = Markup("").join(
+        Markup("<tr><th>{}</th><td>{}</td><td>{}</td></tr>").format(label, before, after)
+        for label, before, after in rows
+    )
+    head = Markup('<table class="table table-sm table-bordered mb-0">')
+    head += Markup("<tr><th>字段</th><th>修改前</th><th>修改后</th></tr>")
+    return head + body + Markup("</table>")
+
+
+def changes_text(event: AuditEvent) -> str:
+    """Return the diff as one line of text, for the export."""
+    return "；".join(f"{label}：{before} → {after}" for label, before, after in described_changes(event))
+
+
+class AuditEventView(SecureModelView):
+    """审计日志: read-only, filtered by entity, step, user and time."""
+
+    read_roles = ADMIN_ONLY
+    write_roles = frozenset()
+    scoped_org_fields = ()
+    can_view_details = True
+    column_list = ("at", "actor_name", "ip", "action", "entity", "entity_id", "summary")
+    column_export_list = (*column_list, "changes")
+    column_details_list = column_export_list
+    column_labels = {
+        "at": "时间",
+        "actor_name": "操作人",
+        "ip": "IP地址",
+        "action": "操作",
+        "entity": "对象类型",
+        "entity_id": "对象编号",
+        "summary": "摘要",
+        "changes": "变更内容（修改前 → 修改后）",
+    }
+    column_searchable_list = ("actor_name", "summary", "entity_id")
+    column_sortable_list = ("at", "actor_name", "action", "entity")
+    column_default_sort = ("at", True)
+    column_filters = (
+        filters.FilterEqual(AuditEvent.entity, "对象类型", options=lambda: ENTITY_CHOICES),
+        filters.FilterEqual(AuditEvent.entity_id, "对象编号"),
+        enum_filter(AuditEvent.action, "操作", AuditAction),
+        filters.FilterLike(AuditEvent.actor_name, "操作人"),
+        filters.DateTimeBetweenFilter(AuditEvent.at, "时间"),
+        filters.FilterEqual(AuditEvent.step, "办理环节", options=lambda: STEP_CHOICES),
+    )
+    column_formatters = {
+        "at": lambda v, c, m, n: local_time(m.at),
+        "action": lambda v, c, m, n: m.operation,
+        "entity": lambda v, c, m, n: ENTITY_LABELS.get(m.entity, m.entity),
+    }
+    column_formatters_detail = {**column_formatters, "changes": lambda v, c, m, n: changes_table(m)}
+    column_formatters_export = {**column_formatters, "changes": lambda v, c, m, n: changes_text(m)}
+
+    def scope_clause(self) -> Any:
+        if current_user.organization.parent_id is None:
+            return None
+        # A sub-county administrator sees what the users of its subtree did.
+        return AuditEvent.actor_id.in_(
+            db.select(User.id).where(User.organization_id.in_(subtree_ids(current_user)))
+        )
+
+
+class SignInEventView(SecureModelView):
+    """登录日志: sign-ins, sign-outs, failed attempts, lockouts and unlocks; read-only."""
+
+    read_roles = ADMIN_ONLY
+    write_roles = frozenset()
+    scoped_org_fields = ()
+    can_view_details = True
+    column_list = ("at", "kind", "username", "full_name", "ip", "detail")
+    column_export_list = (*column_list, "user_agent")
+    column_details_list = column_export_list
+    column_labels = {
+        "at": "时间",
+        "kind": "事件",
+        "username": "用户名",
+        "full_name": "姓名",
+        "ip": "IP地址",
+        "detail": "说明",
+        "user_agent": "浏览器",
+    }
+    column_searchable_list = ("username", "full_name", "ip")
+    column_sortable_list = ("at", "kind", "username", "ip")
+    column_default_sort = ("at", True)
+    column_filters = (
+        enum_filter(SignInEvent.kind, "事件", SignInKind),
+        filters.FilterLike(SignInEvent.username, "用户名"),
+        filters.FilterLike(SignInEvent.full_name, "姓名"),
+        filters.FilterEqual(SignInEvent.ip, "IP地址"),
+        filters.DateTimeBetweenFilter(SignInEvent.at, "时间"),
+    )
+    column_formatters = {"at": lambda v, c, m, n: local_time(m.at)}
+    column_formatters_export = column_formatters
+    column_formatters_detail = column_formatters
+
+    def scope_clause(self) -> Any:
+        if current_user.organization.parent_id is None:
+            return None
+        # A sub-county administrator sees the accounts of its subtree; names nobody holds stay with
+        # the county, which alone can tell a mistyped name from an attack.
+        return SignInEvent.user_id.in_(
+            db.select(User.id).where(User.organization_id.in_(subtree_ids(current_user)))
+        )
