@@ -300,7 +300,7 @@ def install_labels(app: Any, views: Iterable[Any]) -> None:
 def mappers_by_table() -> dict[str, Mapper]:
     """Return the mapper of every audited table."""
     return {
-        mapper.local_table.name: mapper
+        mapper.class_.__table__.name: mapper
         for mapper in Base.registry.mappers
         if hasattr(mapper.class_, "__table__") and not issubclass(mapper.class_, UNAUDITED)
     }
