@@ -6,6 +6,7 @@ import random
 import re
 import unicodedata
 from datetime import date, datetime
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from wtforms.validators import ValidationError
@@ -13,13 +14,24 @@ from wtforms.validators import ValidationError
 from portal import clock
 
 __all__ = [
+    "EARLIEST_DATE",
+    "MONEY_LIMIT",
+    "Amount",
+    "BirthDate",
     "CreditCode",
     "DateAfter",
+    "DateWindow",
     "IdNumber",
     "PastDate",
     "Phone",
+    "SaneDate",
+    "amount_error",
+    "number_error",
+    "parse_decimal",
     "birth_date_from_id",
+    "chinese_date",
     "credit_code_error",
+    "date_window_error",
     "gender_from_id",
     "id_number_error",
     "make_credit_code",
@@ -330,20 +342,167 @@ def _as_date(value: date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-class PastDate:
-    """Reject dates in the future (or today as well when allow_today is False)."""
+# --- Dates: a sane window ---
 
-    def __init__(self, allow_today: bool = True, message: str | None = None) -> None:
+# No record of the portal predates the People's Republic; birth dates reach back further (ID_MIN_BIRTH).
+EARLIEST_DATE = date(1949, 10, 1)
+# A date that may lie ahead (a deadline, the end of a term) lies at most this many years ahead.
+FUTURE_YEARS = 50
+
+
+def chinese_date(day: date) -> str:
+    """Return 1949年10月1日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _years_later(day: date, years: int) -> date:
+    """Return the same day `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def date_window_error(
+    value: date,
+    *,
+    past: bool,
+    allow_today: bool = True,
+    earliest: date = EARLIEST_DATE,
+    today: date | None = None,
+) -> str | None:
+    """Return a Chinese message if the date is outside its window, else None.
+
+    Every date lies on or after `earliest`. The date of something that has happened (`past`) lies on or
+    before the office's today (before it, when `allow_today` is False); any other date (a deadline) lies
+    at most FUTURE_YEARS ahead.
+    """
+    value, today = _as_date(value), today or clock.today()
+    if value < earliest:
+        return f"日期不能早于{chinese_date(earliest)}"
+    if past and (value > today or (value == today and not allow_today)):
+        return "日期不能晚于今天" if allow_today else "日期必须早于今天"
+    if not past and value > (latest := _years_later(today, FUTURE_YEARS)):
+        return f"日期不能晚于{chinese_date(latest)}"
+    return None
+
+
+class DateWindow:
+    """Keep a date or date-time field in its window (`date_window_error`); empty fields pass."""
+
+    def __init__(
+        self,
+        *,
+        past: bool,
+        allow_today: bool = True,
+        earliest: date = EARLIEST_DATE,
+        message: str | None = None,
+    ) -> None:
+        self.past = past
         self.allow_today = allow_today
+        self.earliest = earliest
         self.message = message
 
     def __call__(self, form: Any, field: Any) -> None:
         if field.data is None:
             return
-        value, today = _as_date(field.data), clock.today()
-        if value > today or (value == today and not self.allow_today):
-            default = "日期不能晚于今天" if self.allow_today else "日期必须早于今天"
-            raise ValidationError(self.message or default)
+        error = date_window_error(
+            field.data, past=self.past, allow_today=self.allow_today, earliest=self.earliest
+        )
+        if error:
+            raise ValidationError(self.message or error)
+
+
+class PastDate(DateWindow):
+    """The date of something that has happened: from 1 October 1949 (or `earliest`) up to today."""
+
+    def __init__(
+        self, allow_today: bool = True, message: str | None = None, earliest: date = EARLIEST_DATE
+    ) -> None:
+        super().__init__(past=True, allow_today=allow_today, earliest=earliest, message=message)
+
+
+class BirthDate(PastDate):
+    """A birth date: from 1 January 1900 (the earliest an ID number holds) up to today."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message=message, earliest=ID_MIN_BIRTH)
+
+
+class SaneDate(DateWindow):
+    """A date that may lie ahead (a deadline, a term's end): from 1 October 1949 to FUTURE_YEARS ahead."""
+
+    def __init__(self, message: str | None = None, earliest: date = EARLIEST_DATE) -> None:
+        super().__init__(past=False, earliest=earliest, message=message)
+
+
+# --- Numbers and amounts of money ---
+
+# Money columns are Numeric(14, 2) (yuan with fen): below a trillion yuan, two decimal places.
+MONEY_LIMIT = Decimal(10) ** 12
+AMOUNT_ERROR = "请输入有效的金额（元），如 1200.50"
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def parse_decimal(value: Any) -> Decimal | None:
+    """Return a finite Decimal from a number or from plainly written text (1200.50, 1,200.50), else None.
+
+    Text in exponent notation (1e400) or naming a non-number (nan, inf) is refused, as are booleans.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float):
+        number = Decimal(str(value))
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+        if not _PLAIN_NUMBER.fullmatch(text):
+            return None
+        number = Decimal(text)
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def number_error(value: Any, *, limit: Decimal, places: int, what: str = "数值") -> str | None:
+    """Return a Chinese message unless value is a finite number, 0 ≤ value < limit, with ≤ `places` decimals.
+
+    `what` names the quantity in the message; "金额" words it for yuan and fen.
+    """
+    money = what == "金额"
+    number = parse_decimal(value)
+    if number is None:
+        return AMOUNT_ERROR if money else f"请输入有效的{what}"
+    if number < 0:
+        return f"{what}不能为负数"
+    step = Decimal(1).scaleb(-places)
+    if number >= limit:
+        return f"{what}不能超过{limit - step:,.{places}f}" + ("元" if money else "")
+    if number != number.quantize(step, rounding=ROUND_DOWN):
+        if money:
+            return "金额最多两位小数（分）"
+        return f"{what}应为整数" if places == 0 else f"{what}最多{places}位小数"
+    return None
+
+
+def amount_error(value: Any, limit: Decimal = MONEY_LIMIT) -> str | None:
+    """Return a Chinese message unless value is an amount of yuan: finite, 0 ≤ value < limit, whole fen."""
+    return number_error(value, limit=limit, places=2, what="金额")
+
+
+class Amount:
+    """Validate an amount of money (`amount_error`); empty fields pass."""
+
+    def __init__(self, limit: Decimal = MONEY_LIMIT, message: str | None = None) -> None:
+        self.limit = limit
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if _is_empty(field.data):
+            return
+        if error := amount_error(field.data, self.limit):
+            raise ValidationError(self.message or error)
 
 
 class DateAfter:

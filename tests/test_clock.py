@@ -19,7 +19,7 @@ import time_machine
 
 from portal import clock
 from portal.config import timezone_name
-from tests.conftest import make_app
+from tests.conftest import frozen_at, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_MODULE = ROOT / "portal" / "clock.py"
@@ -193,3 +193,20 @@ def test_an_unknown_zone_refuses_to_start(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_TIMEZONE", "Asia/Beijing")
     with pytest.raises(RuntimeError, match="PORTAL_TIMEZONE"):
         make_app(f"sqlite:///{tmp_path / 'bad.sqlite3'}")
+
+
+def test_portal_test_frozen_at_names_an_aware_instant(monkeypatch):
+    monkeypatch.setenv("PORTAL_TEST_FROZEN_AT", "2026-12-07T16:00:00Z")
+    assert frozen_at() == datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+    monkeypatch.setenv("PORTAL_TEST_FROZEN_AT", "2026-12-07T16:00:00")
+    with pytest.raises(pytest.UsageError, match="needs a zone"):
+        frozen_at()
+    monkeypatch.delenv("PORTAL_TEST_FROZEN_AT")
+    assert frozen_at() is None
+
+
+def test_with_portal_test_frozen_at_each_test_starts_at_that_instant():
+    moment = frozen_at()
+    if moment is None:
+        pytest.skip("runs when the suite is run at one instant (PORTAL_TEST_FROZEN_AT)")
+    assert timedelta(0) <= clock.utcnow() - moment < timedelta(seconds=30)

@@ -3,6 +3,7 @@
 import enum
 import random
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -643,3 +644,95 @@ def test_date_after_allow_equal_and_custom_message():
 def test_date_after_with_a_misspelt_field_fails_loudly():
     with pytest.raises(KeyError):
         make_form(TermForm, appointed="2021-01-01", misspelt="2022-01-01").validate()
+
+
+# --- Sane values: a window for dates, bounds for amounts ---
+
+
+class WindowForm(Form):
+    occurred = DateField("发生日期", [Optional(), v.PastDate()])
+    born = DateField("出生日期", [Optional(), v.BirthDate()])
+    deadline = DateField("办结时限", [Optional(), v.SaneDate()])
+    held_at = DateTimeField("调解时间", [Optional(), v.PastDate()], format="%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("occurred", "0001-01-01", "日期不能早于1949年10月1日"),
+        ("occurred", "1949-09-30", "日期不能早于1949年10月1日"),
+        ("occurred", "1949-10-01", None),
+        ("held_at", "0001-01-01 09:00", "日期不能早于1949年10月1日"),
+        ("born", "1899-12-31", "日期不能早于1900年1月1日"),
+        ("born", "1936-05-04", None),  # an elderly party, born before 1949
+        ("deadline", "1900-01-01", "日期不能早于1949年10月1日"),
+        ("deadline", "9999-12-31", "日期不能晚于"),
+    ],
+)
+def test_every_date_has_a_sane_window(field, value, error):
+    form = make_form(WindowForm, **{field: value})
+    assert form.validate() is (error is None)
+    if error:
+        assert form.errors[field][0].startswith(error)
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_a_deadline_may_lie_fifty_years_ahead_and_no_further():
+    today = clock.today()
+    try:
+        last = today.replace(year=today.year + v.FUTURE_YEARS)
+    except ValueError:  # 29 February
+        last = today.replace(year=today.year + v.FUTURE_YEARS, day=28)
+    assert make_form(WindowForm, deadline=last.isoformat()).validate()
+    form = make_form(WindowForm, deadline=(last + timedelta(days=1)).isoformat())
+    assert not form.validate()
+    assert form.errors == {"deadline": [f"日期不能晚于{v.chinese_date(last)}"]}
+    assert not make_form(WindowForm, occurred=(today + timedelta(days=1)).isoformat()).validate()
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("1200.50", None),
+        ("1,200.50", None),
+        ("０.５", None),  # full-width digits from a Chinese IME
+        (" 999999999999.99 ", None),
+        ("0", None),
+        ("1e400", v.AMOUNT_ERROR),
+        ("1E5", v.AMOUNT_ERROR),
+        ("nan", v.AMOUNT_ERROR),
+        ("NaN", v.AMOUNT_ERROR),
+        ("sNaN", v.AMOUNT_ERROR),
+        ("inf", v.AMOUNT_ERROR),
+        ("-Infinity", v.AMOUNT_ERROR),
+        ("abc", v.AMOUNT_ERROR),
+        ("", v.AMOUNT_ERROR),
+        ("-0.01", "金额不能为负数"),
+        ("1.005", "金额最多两位小数（分）"),
+        ("1000000000000", "金额不能超过999,999,999,999.99元"),
+        (Decimal("Infinity"), v.AMOUNT_ERROR),
+        (Decimal("NaN"), v.AMOUNT_ERROR),
+        (Decimal("1E+400"), "金额不能超过999,999,999,999.99元"),
+        (float("inf"), v.AMOUNT_ERROR),
+        (True, v.AMOUNT_ERROR),
+        (Decimal("12.30"), None),
+    ],
+)
+def test_amounts_are_finite_non_negative_bounded_and_in_fen(value, error):
+    assert v.amount_error(value) == error
+
+
+@given(st.one_of(st.text(max_size=30), st.decimals(), st.floats(), st.integers()))
+def test_amount_error_never_raises_and_what_it_accepts_is_a_fen_amount(value):
+    if v.amount_error(value) is None:
+        number = v.parse_decimal(value)
+        assert number is not None and number.is_finite()
+        assert 0 <= number < v.MONEY_LIMIT and number == number.quantize(Decimal("0.01"))
+
+
+def test_number_error_names_the_quantity_and_its_places():
+    limit = Decimal(10) ** 4
+    assert v.number_error("2.55", limit=limit, places=1, what="扣分") == "扣分最多1位小数"
+    assert v.number_error("2.5", limit=limit, places=0, what="人数") == "人数应为整数"
+    assert v.number_error("10000", limit=limit, places=1, what="扣分") == "扣分不能超过9,999.9"
+    assert v.number_error("nan", limit=limit, places=1, what="评分") == "请输入有效的评分"

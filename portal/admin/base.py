@@ -33,6 +33,7 @@ from wtforms import validators as wtf_validators
 from portal import clock
 from portal.admin import guards
 from portal.admin.cleaning import CleanTextMeta, PortalInlineConverter
+from portal.admin.fields import BoundedDecimalField, numeric_limit
 from portal.extensions import db, start_writing
 from portal.models.audit import AuditAction
 from portal.models.auth import Role
@@ -41,9 +42,10 @@ from portal.models.org import Organization
 from portal.services import DomainError, audit, sheets
 from portal.services.scope import org_in_scope, scoped_organizations
 from portal.text import strip_control
-from portal.validators import mask_id_number, mask_phone
+from portal.validators import DateWindow, SaneDate, mask_id_number, mask_phone
 
 ALL_ROLES = frozenset(Role)
+INT_MAX = 2**31 - 1  # the largest value of an INTEGER column
 STALE_MESSAGE = "保存失败：该记录已被他人修改。请刷新页面查看最新内容后重新修改（您的修改尚未保存）。"
 
 
@@ -149,6 +151,40 @@ class PortalModelConverter(sqla_form.AdminModelConverter):
         field_args["choices"] = enum_cls.choices()
         field_args["coerce"] = lambda v: v.value if isinstance(v, Enum) else (v or None)
         return Select2Field(**field_args)
+
+    @converts("Date")
+    def convert_date(self, field_args: dict[str, Any], **extra: Any) -> Any:
+        return super().convert_date(_in_date_window(field_args), **extra)
+
+    @converts("DateTime")
+    def convert_datetime(self, field_args: dict[str, Any], **extra: Any) -> Any:
+        return super().convert_datetime(_in_date_window(field_args), **extra)
+
+    @converts("Integer")  # includes BigInteger and SmallInteger
+    def handle_integer_types(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        # Counts, years and sort orders: never negative, and within a 32-bit column.
+        chain = field_args.setdefault("validators", [])
+        if not any(isinstance(check, wtf_validators.NumberRange) for check in chain):
+            chain.append(wtf_validators.NumberRange(0, INT_MAX, message=f"请输入0至{INT_MAX}之间的整数"))
+        return super().handle_integer_types(column, field_args, **extra)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        # Amounts, hours, points and rates: never negative, within the column's precision, in its places.
+        precision, scale = getattr(column.type, "precision", None), getattr(column.type, "scale", None)
+        if scale is None:
+            return super().handle_decimal_types(column, field_args, **extra)
+        field_args.pop("places", None)
+        limit, what = numeric_limit(precision, scale), "金额" if column.name.endswith("amount") else "数值"
+        return BoundedDecimalField(limit=limit, places=scale, what=what, **field_args)
+
+
+def _in_date_window(field_args: dict[str, Any]) -> dict[str, Any]:
+    """Give a date field the sane window (1949 to 50 years ahead) unless its form_args set a window."""
+    chain = field_args.setdefault("validators", [])
+    if not any(isinstance(check, DateWindow) for check in chain):
+        chain.append(SaneDate())
+    return field_args
 
 
 class PortalForm(FlaskForm):

@@ -7,6 +7,7 @@ path (`key`, or `group.2.key` for the third row of a repeat group) with a Chines
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 from portal.lowcode import expr, schema
 from portal.lowcode.values import NUMBER_LIMIT, coerce, is_blank
+from portal.validators import amount_error
 
 PREFIX = "answers"
 MAX_ROWS = 100
@@ -133,7 +135,7 @@ def _calculated(form: _Form, key: str, values: dict[str, Any], today: str) -> An
     kind = form.fields[key]["type"]
     if result is None:
         return None
-    if isinstance(result, float) and abs(result) > NUMBER_LIMIT:
+    if isinstance(result, float) and (not math.isfinite(result) or abs(result) > NUMBER_LIMIT):
         return None  # beyond what a number field holds: leave it empty rather than store it
     number = isinstance(result, int | float) and not isinstance(result, bool)
     # Rounded half away from zero, exactly as engine.js shows it while typing.
@@ -141,7 +143,8 @@ def _calculated(form: _Form, key: str, values: dict[str, Any], today: str) -> An
         rounded = expr.evaluate({"round": [result]}, expr.Context({})) if number else None
         return None if rounded is None else int(rounded)
     if kind == "money":
-        return expr.evaluate({"round": [result, 2]}, expr.Context({})) if number else None
+        amount = expr.evaluate({"round": [result, 2]}, expr.Context({})) if number else None
+        return None if amount is None or amount_error(amount) else amount  # negative or too large: empty
     if kind == "decimal":
         return result if number else None
     if kind == "boolean":

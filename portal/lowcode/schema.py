@@ -13,6 +13,7 @@ A definition body is plain data (stored as JSON, shipped as YAML in `forms/`)::
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -351,7 +352,10 @@ def _bound_problems(field: dict[str, Any], kind: str) -> list[str]:
         return found
     for bound in (low, high):
         if bound is not None and (
-            isinstance(bound, bool) or not isinstance(bound, int | float) or abs(bound) > NUMBER_LIMIT
+            isinstance(bound, bool)
+            or not isinstance(bound, int | float)
+            or not math.isfinite(bound)
+            or abs(bound) > NUMBER_LIMIT
         ):
             return ["最小值、最大值必须是合理范围内的数字"]
     if kind in TEXTUAL | {"repeat", "select_multiple"}:

@@ -14,7 +14,10 @@ from typing import Any
 
 from portal.text import strip_control
 from portal.validators import (
+    ID_MIN_BIRTH,
+    amount_error,
     credit_code_error,
+    date_window_error,
     id_number_error,
     mask_id_number,
     mask_phone,
@@ -92,24 +95,31 @@ def _number(raw: Any, field: dict[str, Any], _options: list) -> tuple[Any, str |
             return None, "请输入整数"
         return int(number), None
     if kind == "money":
-        if number != number.quantize(Decimal("0.01")):
-            return None, "金额最多两位小数（分）"
+        # Yuan in whole fen, never negative, below the ledger's Numeric(14, 2) amounts.
+        if error := amount_error(number):
+            return None, error
         return float(number), None
     return float(number), None
+
+
+def _in_window(day: date) -> str | None:
+    # A dispute form's dates reach back to births (1900 on) and ahead to agreed deadlines; a field that
+    # must lie in the past says so in its own constraint (`. <= today()`).
+    return date_window_error(day, past=False, earliest=ID_MIN_BIRTH)
 
 
 def _date(raw: Any, _field: dict[str, Any], _options: list) -> tuple[Any, str | None]:
     if isinstance(raw, datetime):
         raw = raw.date()
-    if isinstance(raw, date):
-        return raw.isoformat(), None
-    return date.fromisoformat(str(raw).strip()[:10]).isoformat(), None
+    if not isinstance(raw, date):
+        raw = date.fromisoformat(str(raw).strip()[:10])
+    return (None, error) if (error := _in_window(raw)) else (raw.isoformat(), None)
 
 
 def _datetime(raw: Any, _field: dict[str, Any], _options: list) -> tuple[Any, str | None]:
     if not isinstance(raw, datetime):
         raw = datetime.fromisoformat(str(raw).strip().replace(" ", "T"))
-    return raw.strftime("%Y-%m-%dT%H:%M"), None
+    return (None, error) if (error := _in_window(raw.date())) else (raw.strftime("%Y-%m-%dT%H:%M"), None)
 
 
 def _boolean(raw: Any, _field: dict[str, Any], _options: list) -> tuple[Any, str | None]:

@@ -27,6 +27,7 @@ from portal.services.workflow import (
     record_event,
     required,
 )
+from portal.validators import amount_error
 
 S = CaseStatus
 K = CaseEventKind
@@ -123,8 +124,8 @@ def check_agreement(agreement: Agreement, case: Case, today: date) -> None:
     last_session = max((held_on(r) for r in case.sessions), default=None)
     if last_session is not None and agreement.signed_on < last_session:
         raise DomainError(f"协议日期不能早于最近一次调解（{last_session:%Y-%m-%d}）", "signed_on")
-    if agreement.amount is not None and agreement.amount < 0:
-        raise DomainError("协议金额不能为负数", "amount")
+    if agreement.amount is not None and (error := amount_error(agreement.amount)):
+        raise DomainError(error.replace("金额", "协议金额", 1), "amount")
     if agreement.performance_deadline and agreement.performance_deadline < agreement.signed_on:
         raise DomainError("履行期限不能早于协议日期", "performance_deadline")
     not_future(agreement.performed_on, today, "履行日期", "performed_on")

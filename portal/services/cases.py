@@ -37,7 +37,7 @@ from portal.services.workflow import (
     record_event,
     required,
 )
-from portal.validators import credit_code_error, id_number_error, phone_error
+from portal.validators import amount_error, credit_code_error, id_number_error, phone_error
 
 S = CaseStatus
 K = CaseEventKind
@@ -85,8 +85,8 @@ def check_particulars(case: Case, today: date) -> None:
         check_party(party, today)
     if case.people_involved is None or case.people_involved < len(case.parties):
         raise DomainError(f"涉及人数不能少于登记的当事人数（{len(case.parties)}人）", "people_involved")
-    if case.amount is not None and case.amount < 0:
-        raise DomainError("涉及金额不能为负数", "amount")
+    if case.amount is not None and (error := amount_error(case.amount)):
+        raise DomainError(error.replace("金额", "涉及金额", 1), "amount")
 
 
 def prepare_registration(

@@ -25,6 +25,7 @@ from portal.models.case import (
 from portal.models.people import Mediator, MediatorStatus
 from portal.services import DomainError
 from portal.services.scope import can_reach_org
+from portal.validators import date_window_error
 
 #: Roles that carry cases through mediation.
 WORKERS = frozenset({Role.ADMIN, Role.ENTRY})
@@ -108,8 +109,9 @@ def required(value: Any, message: str, field: str | None = None) -> None:
 
 
 def not_future(day: date | None, today: date, what: str, field: str) -> None:
-    if day is not None and day > today:
-        raise DomainError(f"{what}不能晚于今天", field)
+    """Refuse the date of something that has happened if it is after today or before 1 October 1949."""
+    if day is not None and (error := date_window_error(day, past=True, today=today)):
+        raise DomainError(error.replace("日期", what, 1), field)
 
 
 def record_event(

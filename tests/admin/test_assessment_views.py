@@ -123,6 +123,28 @@ def test_new_rounds_year_and_the_results_file_follow_the_offices_date(county, te
     assert f"assessment_round_{rnd.id}_{today:%Y%m%d}.xlsx" in response.headers["Content-Disposition"]
 
 
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("nan", "请输入有效的评分"),
+        ("sNaN", "请输入有效的评分"),
+        ("1e400", "请输入有效的评分"),
+        ("-1", "评分不能为负数"),
+    ],
+)
+def test_a_score_that_is_no_number_is_refused_in_chinese(county, templates, login_as, raw, error):
+    rnd = round_of(county, templates, county.users["evaluator"], ["马集调解员"])
+    manual = next(c for c in rnd.template.criteria if c.kind == CriterionKind.MANUAL)
+    target = rnd.assessments[0]
+    response = login_as("evaluator").post(
+        f"/admin/assessment_rounds/score/?id={rnd.id}",
+        data={f"s-{target.id}-{manual.id}": raw, "lock_version": rnd.version},
+    )
+    assert response.status_code == 200
+    assert f"{target.target_name}「{manual.name}」：{error}" in response.text
+    assert not target.scores
+
+
 def test_rounds_are_scoped_by_id(county, templates, login_as, auth):
     """A 马集 round is seen in 马集 and above, not from 柳林; a county round not from 马集."""
     county_round = round_of(county, templates, county.users["evaluator"], ["柳林调解员"])

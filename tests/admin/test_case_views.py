@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -16,7 +17,7 @@ from portal.models import AuditAction, AuditEvent, Case, CaseEventKind, CaseStat
 from portal.services import cases, formdefs
 from portal.services.deadlines import local_today
 from portal.validators import make_credit_code, make_id_number
-from tests.assessment_ledger import in_mediation
+from tests.assessment_ledger import in_mediation, mediate
 from tests.factories import REGION, four_fixed, new_case
 
 S = CaseStatus
@@ -166,6 +167,56 @@ def test_bad_registration_is_refused_and_nothing_saved(county, login_as, field, 
     assert response.status_code == 200
     assert message in response.text
     assert db.session.scalar(select(func.count(Case.id))) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("occurred_on", "0001-01-01", "日期不能早于1949年10月1日"),
+        ("accepted_on", "1949-09-30", "日期不能早于1949年10月1日"),
+        ("amount", "1e400", "请输入有效的金额（元）"),
+        ("amount", "inf", "请输入有效的金额（元）"),
+        ("amount", "nan", "请输入有效的金额（元）"),
+        ("amount", "sNaN", "请输入有效的金额（元）"),
+        ("amount", "-1", "金额不能为负数"),
+        ("amount", "1.005", "金额最多两位小数（分）"),
+        ("amount", "1000000000000", "金额不能超过999,999,999,999.99元"),
+    ],
+)
+def test_absurd_dates_and_amounts_are_refused_in_chinese(county, login_as, field, value, message):
+    """A date before 1949 or an amount that is not yuan in fen keeps the form, says why, saves nothing."""
+    client = login_as("entry_a")
+    before = db.session.scalar(select(func.count(Case.id)))
+    response = client.post("/admin/cases/new/", data=registration(county, **{field: value}))
+    assert response.status_code == 200
+    assert message in response.text
+    assert db.session.scalar(select(func.count(Case.id))) == before
+
+
+def test_an_amount_is_kept_to_the_fen(county, login_as):
+    response = login_as("entry_a").post("/admin/cases/new/", data=registration(county, amount="1,200.5"))
+    assert response.status_code == 302, response.text
+    case = db.session.scalar(select(Case).order_by(Case.id.desc()))
+    assert case.amount == Decimal("1200.50")
+
+
+@pytest.mark.parametrize("amount", ["1e400", "nan", "sNaN", "-0.5", "0.001"])
+def test_settle_page_refuses_an_absurd_agreement_amount(county, login_as, amount):
+    today, mediator = local_today(), county.mediators["马集调解员"]
+    case = in_mediation(db.session, county.users["admin"], county.mj, [mediator], today)
+    mediate(db.session, case, county.users["admin"], today)
+    agreement = {
+        "form": "written",
+        "signed_on": today.isoformat(),
+        "terms": "双方自愿和解",
+        "amount": amount,
+        "lock_version": case.version,
+    }
+    response = login_as("admin").post(f"/admin/cases/act/settle/?id={case.id}", data=agreement)
+    assert response.status_code == 200
+    assert "金额" in response.text and "invalid-feedback" in response.text
+    db.session.expire_all()
+    assert case.status == S.MEDIATING and case.agreement is None
 
 
 def test_entry_cannot_register_for_another_township(county, login_as):

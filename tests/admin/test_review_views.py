@@ -419,3 +419,35 @@ def test_every_step_page_opens_prefilled(county, login_as, county_review, step):
         assert "柳林镇越级上访倒查" in response.text
     if step == "revise_party":
         assert "调解三次均无书面记录" in response.text
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ("sNaN", "请输入有效的扣分"),
+        ("1e400", "请输入有效的扣分"),
+        ("2.55", "扣分最多1位小数"),
+        ("101", "扣分分值应在0至100分之间"),
+    ],
+)
+def test_deduction_points_that_are_no_score_are_refused_in_chinese(
+    county, login_as, county_review, points, message
+):
+    """A signalling NaN used to crash the page; every odd number is a message under the field now."""
+    rid = county_review.id
+    before = len(county_review.responsible)
+    response = login_as("evaluator").post(
+        f"/admin/reviews/act/name_party/?id={rid}",
+        data={
+            "kind": "mediator",
+            "mediator": county.mediators["马集调解员"].id,
+            "cause": "handling",
+            "facts": "未按规定记录",
+            "deduction_points": points,
+            "lock_version": _version(rid),
+        },
+    )
+    assert response.status_code == 200
+    assert message in response.text
+    db.session.expire_all()
+    assert len(db.session.get(AccountabilityReview, rid).responsible) == before

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portal.admin.system import formdef_forms
 from portal.lowcode import engine, schema
 
 BODY = {
@@ -43,7 +45,7 @@ BODY = {
 def test_stored_answers_pass_a_second_check_unchanged():
     """What the engine stores is accepted as it is when the case is saved again."""
     raw = {
-        "amount": "999999999999999.99",
+        "amount": "999999999999.99",  # the largest amount: below a trillion yuan, in fen
         "ratio": "0.00001",
         "when": "2026-11-24T08:00",
         "rows": [{"item": "医疗费", "cost": "12.30"}],
@@ -51,7 +53,7 @@ def test_stored_answers_pass_a_second_check_unchanged():
     first = engine.check(BODY, raw, "2026-11-24")
     assert first.ok, first.errors
     assert first.values["ratio"] == 1e-05 and first.values["total"] == 12.3
-    assert "double" not in first.values  # 2e15 is beyond a number field: left empty, not stored
+    assert "double" not in first.values  # 2e12 is beyond an amount: left empty, not stored
     second = engine.check(BODY, first.values, "2026-11-24")
     assert second.ok, second.errors
     assert second.values == first.values
@@ -133,3 +135,51 @@ def test_calculated_numbers_round_half_away_from_zero_like_the_browser():
     values = engine.check(body, {"a": "5"}, "2026-11-24").values
     assert values == {"a": 5.0, "half": 3, "fee": 5.13, "text": "3"}
     assert engine.check(body, {"a": "-5"}, "2026-11-24").values["half"] == -3
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("1e400", "请输入金额（元），如 1200.50"),
+        ("nan", "请输入金额（元），如 1200.50"),
+        ("inf", "请输入金额（元），如 1200.50"),
+        (float("inf"), "请输入金额（元），如 1200.50"),
+        (float("nan"), "请输入金额（元），如 1200.50"),
+        (1e300, "数值过大"),
+        ("-5", "金额不能为负数"),
+        ("1.005", "金额最多两位小数（分）"),
+        ("1000000000000", "金额不能超过999,999,999,999.99元"),
+    ],
+)
+def test_a_money_answer_is_yuan_in_fen_and_nothing_else(raw, error):
+    assert engine.check(BODY, {"amount": raw}, "2026-11-24").errors == {"amount": error}
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("0001-01-01 08:00", "日期不能早于1900年1月1日"),
+        ("1899-12-31 23:59", "日期不能早于1900年1月1日"),
+        ("9999-12-31 08:00", "日期不能晚于"),
+    ],
+)
+def test_a_date_answer_has_a_sane_window(raw, error):
+    assert engine.check(BODY, {"when": raw}, "2026-11-24").errors["when"].startswith(error)
+    assert engine.check(BODY, {"when": "1936-05-04 08:00"}, "2026-11-24").ok  # an elderly party's birth
+
+
+@pytest.mark.parametrize("bound", [float("nan"), float("inf"), -float("inf"), 1e300])
+def test_a_bound_that_is_no_number_is_reported(bound):
+    body = {
+        "sections": [
+            {"title": "甲", "fields": [{"key": "fee", "label": "费用", "type": "money", "max": bound}]}
+        ]
+    }
+    assert [p.message for p in schema.lint(body)] == ["最小值、最大值必须是合理范围内的数字"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"), [("nan", "nan"), ("inf", "inf"), ("1e400", "1e400"), ("-5", -5), ("2.5", 2.5)]
+)
+def test_the_builder_keeps_only_plain_numbers_as_bounds(text, kept):
+    assert formdef_forms._bound(text, "money") == kept  # what is kept as text is reported by lint

@@ -259,7 +259,13 @@ def test_registration_sets_deadline_group_flag_and_first_event(county):
         ({"accepted_on": TODAY + timedelta(days=1)}, "受理日期不能晚于今天"),
         ({"parties": ()}, "至少登记一名当事人"),
         ({"people_involved": 1}, "涉及人数不能少于"),
-        ({"amount": Decimal("-1")}, "金额不能为负数"),
+        ({"amount": Decimal("-1")}, "涉及金额不能为负数"),
+        ({"amount": Decimal("Infinity")}, "请输入有效的涉及金额"),
+        ({"amount": Decimal("NaN")}, "请输入有效的涉及金额"),
+        ({"amount": Decimal("1E+400")}, "涉及金额不能超过999,999,999,999.99元"),
+        ({"amount": Decimal("0.001")}, "涉及金额最多两位小数"),
+        ({"occurred_on": date(1, 1, 1)}, "纠纷发生日期不能早于1949年10月1日"),
+        ({"accepted_on": date(1949, 9, 30)}, "受理日期不能早于1949年10月1日"),
     ],
 )
 def test_registration_refuses_bad_data(county, change, message):
@@ -386,6 +392,30 @@ def test_settle_needs_a_session_first(county):
             Agreement(form=AgreementForm.ORAL, signed_on=TODAY, terms="口头约定"),
             today=TODAY,
         )
+
+
+@pytest.mark.parametrize(
+    ("amount", "signed_on", "message"),
+    [
+        (Decimal("Infinity"), TODAY, "请输入有效的协议金额"),
+        (Decimal("-5"), TODAY, "协议金额不能为负数"),
+        (Decimal("12.345"), TODAY, "协议金额最多两位小数"),
+        (Decimal("1200.50"), date(1900, 1, 1), "协议日期不能早于1949年10月1日"),
+    ],
+)
+def test_settle_refuses_absurd_amounts_and_dates(county, amount, signed_on, message):
+    """An agreement's amount is yuan in fen, finite and not negative; its date is not before 1949."""
+    case = case_in(S.MEDIATING, county)
+    case_records.record_session(
+        db.session,
+        case,
+        county.users["admin"],
+        _session_record([county.mediators["前李调解员"]]),
+        today=TODAY,
+    )
+    agreement = Agreement(form=AgreementForm.WRITTEN, signed_on=signed_on, terms="约定", amount=amount)
+    with pytest.raises(DomainError, match=message):
+        case_records.settle(db.session, case, county.users["admin"], agreement, today=TODAY)
 
 
 def test_full_performance_at_follow_up_marks_agreement_performed(county):

@@ -9,6 +9,7 @@ from wtforms import validators as v
 
 from portal.admin.base import PortalForm
 from portal.models.assessment import PeriodKind
+from portal.validators import SaneDate
 
 
 class LockedForm(PortalForm):
@@ -62,10 +63,14 @@ class NoticeForm(LockedForm):
     """公示 dates."""
 
     notice_start = DateField(
-        "公示开始日期", widget=DatePickerWidget(), validators=[v.InputRequired(message="请填写公示开始日期")]
+        "公示开始日期",
+        widget=DatePickerWidget(),
+        validators=[v.InputRequired(message="请填写公示开始日期"), SaneDate()],
     )
     notice_end = DateField(
-        "公示结束日期", widget=DatePickerWidget(), validators=[v.InputRequired(message="请填写公示结束日期")]
+        "公示结束日期",
+        widget=DatePickerWidget(),
+        validators=[v.InputRequired(message="请填写公示结束日期"), SaneDate()],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask_admin.contrib.sqla.fields import QuerySelectField
@@ -11,7 +12,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeField,
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -21,6 +21,7 @@ from wtforms import validators as v
 
 from portal import clock
 from portal.admin.base import PortalForm
+from portal.admin.fields import BoundedDecimalField
 from portal.admin.ledger.forms import StepForm
 from portal.models.review import (
     AccountabilityReview,
@@ -33,6 +34,7 @@ from portal.models.review import (
 )
 from portal.services import review_parties, review_steps, reviews
 from portal.services.review_parties import Measures
+from portal.validators import PastDate, SaneDate
 
 K = ReviewEventKind
 
@@ -62,7 +64,7 @@ class IncidentFields:
         "发生时间",
         format="%Y-%m-%d %H:%M:%S",
         widget=DateTimePickerWidget(),
-        validators=[_required("请填写事件发生时间")],
+        validators=[_required("请填写事件发生时间"), PastDate()],
     )
     incident_place = StringField("发生地点", validators=[_required("请填写事件发生地点"), v.Length(max=200)])
     people_involved = TextAreaField(
@@ -158,9 +160,11 @@ class MeasureFields:
     notice = BooleanField("通报")
     interview = BooleanField("约谈")
     supervision = BooleanField("挂牌督办")
-    deduction_points = DecimalField(
+    deduction_points = BoundedDecimalField(
         "扣分（分）",
+        limit=Decimal(10) ** 4,  # Numeric(5, 1); the range check below keeps it within 100
         places=1,
+        what="扣分",
         validators=[v.Optional(), v.NumberRange(min=0, max=100, message="扣分分值应在0至100分之间")],
         description="计入考评对应指标的扣分",
     )
@@ -194,13 +198,17 @@ class FindingForm(StepForm):
     finding = TextAreaField(
         "调查结论", validators=[_required("请填写调查结论"), v.Length(max=10000)], render_kw={"rows": 6}
     )
-    rectification_deadline = DateField("整改期限", widget=DatePickerWidget(), validators=[v.Optional()])
+    rectification_deadline = DateField(
+        "整改期限", widget=DatePickerWidget(), validators=[v.Optional(), SaneDate()]
+    )
 
 
 class DecideForm(FindingForm):
     """作出决定."""
 
-    decided_on = DateField("决定日期", widget=DatePickerWidget(), validators=[_required("请填写决定日期")])
+    decided_on = DateField(
+        "决定日期", widget=DatePickerWidget(), validators=[_required("请填写决定日期"), PastDate()]
+    )
     note = TextAreaField("说明", validators=[v.Optional(), v.Length(max=1000)])
 
 

@@ -76,7 +76,10 @@ class SubsidyPolicyView(SecureModelView):
     )
     form_args = {
         name: {
-            "validators": [validators.InputRequired(message="请填写金额"), validators.NumberRange(0, 100000)]
+            "validators": [
+                validators.InputRequired(message="请填写金额"),
+                validators.NumberRange(0, 100000, message="金额应在0至100000元之间"),
+            ]
         }
         for name in ("simple_amount", "normal_amount", "hard_amount", "major_amount")
     }

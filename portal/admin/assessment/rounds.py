@@ -6,7 +6,6 @@ clerks read rounds of their subtree; entry clerks, who are the ones assessed, ha
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from typing import Any
 
@@ -29,9 +28,11 @@ from portal.admin.base import (
     org_path_text,
 )
 from portal.admin.documents.prints import RoundPrints
+from portal.admin.fields import numeric_limit
 from portal.admin.guards import int_arg
 from portal.extensions import db, start_writing
 from portal.models.assessment import (
+    POINTS,
     AssessmentCriterion,
     AssessmentRound,
     AssessmentTemplate,
@@ -47,8 +48,10 @@ from portal.models.case import Case
 from portal.services import DomainError, assessment_templates, audit, scoring, sheets
 from portal.services.deadlines import DeadlineRules, local_today
 from portal.services.scope import org_in_scope
+from portal.validators import number_error, parse_decimal
 
 READERS = frozenset({Role.ADMIN, Role.EVALUATOR, Role.CLERK})
+POINTS_LIMIT = numeric_limit(POINTS.precision, POINTS.scale)  # a score is Numeric(7, 2)
 
 
 class CriterionInline(InlineFormAdmin):
@@ -328,10 +331,9 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
                 if key not in request.form:
                     continue
                 raw = request.form.get(key, "").strip()
-                try:
-                    points = Decimal(raw) if raw else None
-                except InvalidOperation:
-                    raise DomainError(f"{a.target_name}「{c.name}」的评分应为数字") from None
+                if raw and (error := number_error(raw, limit=POINTS_LIMIT, places=2, what="评分")):
+                    raise DomainError(f"{a.target_name}「{c.name}」：{error}")
+                points = parse_decimal(raw) if raw else None
                 entries[(a.id, c.id)] = scoring.ScoreEntry(points, request.form.get(f"c-{a.id}-{c.id}"))
         return entries
 

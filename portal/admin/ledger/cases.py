@@ -227,9 +227,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
             ],
             "description": "5人以上为群体性纠纷",
         },
-        "amount": {
-            "validators": [validators.Optional(), validators.NumberRange(0, message="金额不能为负数")]
-        },
+        "amount": {"validators": [validators.Optional()]},
         "risk_level": {"validators": [validators.InputRequired(message="请选择风险等级")]},
         "difficulty": {"validators": [validators.InputRequired(message="请选择难易程度")]},
         "measures": {

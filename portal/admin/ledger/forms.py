@@ -10,7 +10,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -21,6 +20,7 @@ from wtforms import validators as v
 
 from portal import clock
 from portal.admin.base import PortalForm
+from portal.admin.fields import AmountField
 from portal.models.case import (
     AgreementForm,
     FollowUpMethod,
@@ -29,7 +29,7 @@ from portal.models.case import (
     RemainingRisk,
     SessionResult,
 )
-from portal.validators import PastDate
+from portal.validators import PastDate, SaneDate
 
 
 def _required(message: str) -> v.InputRequired:
@@ -104,7 +104,7 @@ class AssignForm(StepForm):
     deadline = DateField(
         "办结时限（定时限）",
         widget=DatePickerWidget(),
-        validators=[_required("请填写办结时限（定时限）")],
+        validators=[_required("请填写办结时限（定时限）"), SaneDate()],
         description="可早于法定办结时限，不能晚于；需要更长时间的，交办后办理延期",
     )
     measures = TextAreaField(
@@ -127,7 +127,9 @@ class MoveForm(StepForm):
 class SuperviseForm(StepForm):
     """督办."""
 
-    deadline = DateField("督办期限", widget=DatePickerWidget(), validators=[_required("请填写督办期限")])
+    deadline = DateField(
+        "督办期限", widget=DatePickerWidget(), validators=[_required("请填写督办期限"), SaneDate()]
+    )
     note = TextAreaField("督办要求", validators=[_required("请填写督办要求"), v.Length(max=1000)])
 
 
@@ -135,7 +137,9 @@ class ExtendForm(StepForm):
     """延期."""
 
     new_deadline = DateField(
-        "延长后的办结时限", widget=DatePickerWidget(), validators=[_required("请填写延长后的办结时限")]
+        "延长后的办结时限",
+        widget=DatePickerWidget(),
+        validators=[_required("请填写延长后的办结时限"), SaneDate()],
     )
     reason = TextAreaField(
         "延期理由",
@@ -152,7 +156,7 @@ class SessionForm(StepForm):
         format="%Y-%m-%d %H:%M:%S",
         widget=DateTimePickerWidget(),
         default=clock.now_wall,
-        validators=[_required("请填写调解时间")],
+        validators=[_required("请填写调解时间"), PastDate()],
     )
     place = StringField("调解地点", validators=[_required("请填写调解地点"), v.Length(max=200)])
     mediators = QuerySelectMultipleField(
@@ -176,11 +180,11 @@ class SettleForm(StepForm):
         "协议日期", widget=DatePickerWidget(), validators=[_required("请填写协议日期"), PastDate()]
     )
     terms = TextAreaField("协议内容", validators=[_required("请填写协议内容"), v.Length(max=10000)])
-    amount = DecimalField(
-        "协议金额（元）", places=2, validators=[v.Optional(), v.NumberRange(min=0, message="金额不能为负数")]
-    )
+    amount = AmountField("协议金额（元）", validators=[v.Optional()])
     performance_manner = StringField("履行方式", validators=[v.Optional(), v.Length(max=200)])
-    performance_deadline = DateField("履行期限", widget=DatePickerWidget(), validators=[v.Optional()])
+    performance_deadline = DateField(
+        "履行期限", widget=DatePickerWidget(), validators=[v.Optional(), SaneDate()]
+    )
     performed = BooleanField("已当场履行")
 
 

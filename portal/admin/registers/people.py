@@ -37,7 +37,7 @@ from portal.models.people import (
 )
 from portal.services import people, recognition
 from portal.services.scope import can_reach_org, org_in_scope_or_above
-from portal.validators import DateAfter, IdNumber, PastDate, Phone, birth_date_from_id
+from portal.validators import BirthDate, DateAfter, IdNumber, PastDate, Phone, birth_date_from_id
 
 PERSON_LABELS = {
     "name": "姓名",
@@ -236,7 +236,7 @@ class MediatorView(SecureModelView):
             "description": "18位公民身份号码，保存后在列表和导出中脱敏显示",
         },
         "birth_date": {
-            "validators": [validators.Optional(), adult_matching_id],
+            "validators": [validators.Optional(), BirthDate(), adult_matching_id],
             "description": "留空时按身份证号自动填写",
         },
         "phone": {"validators": [validators.Optional(), Phone()]},

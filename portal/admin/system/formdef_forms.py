@@ -9,6 +9,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 
 from portal.admin.base import PortalForm
 from portal.lowcode import builder, schema
+from portal.validators import parse_decimal
 
 
 class FieldForm(PortalForm):
@@ -115,11 +116,10 @@ class FieldForm(PortalForm):
 def _bound(text: str, kind: str) -> Any:
     if kind in schema.DATES:
         return text
-    try:
-        number = float(text)
-    except ValueError:
+    number = parse_decimal(text)  # nan, inf and 1e400 are not bounds
+    if number is None:
         return text  # lint reports it with the field's name
-    return int(number) if number.is_integer() else number
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 class PublishForm(PortalForm):
@@ -137,7 +137,9 @@ class SectionForm(PortalForm):
     """Add or rename a section."""
 
     lock_version = HiddenField()
-    section = IntegerField(validators=[validators.Optional()])
+    section = IntegerField(
+        validators=[validators.Optional(), validators.NumberRange(0, 999, message="分组序号无效")]
+    )
     title = StringField("分组标题", [validators.InputRequired("请填写分组标题"), validators.Length(max=50)])
 
 
