@@ -68,6 +68,8 @@ GARBAGE = [
     "是",
     "2026-13-45",
     "0001-01-01",
+    "9999-12-31",
+    "²",
     "[]",
     "{}",
     "%",
@@ -96,7 +98,7 @@ GENERIC_KEYS = [
     *(f"flt{pos}_{idx}" for pos in range(3) for idx in range(6)),
 ]
 # Each argument a route's links carry (and `id`) is tried with each of these.
-SHARP = [str(HUGE), "abc", "a\x00b"]
+SHARP = [str(HUGE), "abc", "a\x00b", "²"]
 SAMPLES_PER_ROUTE = 3
 # Form fields a POST route gets garbage in (CSRF is off in tests, so the handlers see the values).
 POST_KEYS = [

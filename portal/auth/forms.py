@@ -4,11 +4,20 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from portal.text import strip_control
+
+
+def _one_line(value: str | None) -> str | None:
+    """Drop control characters (a NUL typed into the name used to reach the database)."""
+    return strip_control(value, multiline=False) if value else value
+
 
 class LoginForm(FlaskForm):
     """Username and password."""
 
-    username = StringField("用户名", validators=[InputRequired(message="请输入用户名"), Length(max=50)])
+    username = StringField(
+        "用户名", filters=[_one_line], validators=[InputRequired(message="请输入用户名"), Length(max=50)]
+    )
     password = PasswordField("密码", validators=[InputRequired(message="请输入密码"), Length(max=200)])
     remember = BooleanField("在此电脑上保持登录")
 

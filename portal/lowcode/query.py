@@ -315,5 +315,7 @@ def _when(info: FieldInfo, text: str) -> str | Day:
     if at is not None:
         return at.strftime("%Y-%m-%dT%H:%M")
     if info.family == "datetime":
+        if day == date.max:  # the day after it does not exist
+            raise ConditionError(f"“{info.label}”的日期超出范围")
         return Day(day.isoformat(), (day + timedelta(days=1)).isoformat())
     return day.isoformat()

@@ -18,6 +18,7 @@ from portal.models.auth import Role, User
 from portal.models.base import utcnow
 from portal.models.org import Organization
 from portal.services import DomainError, audit
+from portal.text import strip_control
 
 # The start of every refused sign-in; see `refusal_message`.
 BAD_CREDENTIALS = "用户名或密码错误"
@@ -73,17 +74,21 @@ def log_sign_in(
     detail: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Add a row to the sign-in log (登录日志)."""
+    """Add a row to the sign-in log (登录日志); what the client sent is stored without control characters."""
     client = client or Client()
+
+    def clean(text: str | None, size: int) -> str | None:
+        return strip_control(text, multiline=False)[:size] or None if text else None
+
     session.add(
         SignInEvent(
             at=now or utcnow(),
             kind=kind,
-            username=(user.username if user else username.strip())[:50],
+            username=user.username if user else clean(username.strip(), 50) or "",
             user_id=user.id if user else None,
             full_name=user.full_name if user else None,
-            ip=(client.ip or None) and client.ip[:45],
-            user_agent=(client.user_agent or None) and client.user_agent[:200],
+            ip=clean(client.ip, 45),
+            user_agent=clean(client.user_agent, 200),
             detail=detail and detail[:200],
         )
     )

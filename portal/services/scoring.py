@@ -50,6 +50,7 @@ from portal.services import DomainError
 from portal.services.deadlines import DeadlineRules
 from portal.services.indicators import Ledger
 from portal.services.scope import can_reach_org, org_in_scope
+from portal.text import strip_control
 
 CENT = Decimal("0.01")
 #: Roles that run rounds and enter scores.
@@ -348,7 +349,8 @@ def save_scores(
             existing = ManualScore(criterion=criterion, evaluator=actor)
             assessment.scores.append(existing)
         existing.points = _q(entry.points)
-        existing.comment = (entry.comment or "").strip()[:500] or None
+        # The score grid posts raw fields (no WTForms filter): clean them here.
+        existing.comment = strip_control(entry.comment or "").strip()[:500] or None
         saved += 1
     tally(rnd)
     _touch(rnd)

@@ -1,4 +1,5 @@
-"""The case workflow's rules (docs/architecture.md §2): which steps exist, who may take them, from which statuses.
+"""The case workflow's rules (docs/architecture.md §2): which steps exist, who may take them, from which
+statuses.
 
 `cases` (registration and status changes) and `case_records` (sessions, agreements, follow-ups)
 take steps through these guards; views ask them which buttons to show.

@@ -139,6 +139,10 @@ def test_dates_and_date_times():
     for bad in ("事故日期 > 明天", "事故日期 = 2026-02-30", "事故日期 = '2026-03-01 09:30'"):
         with pytest.raises(ConditionError, match="请写成 2026-03-01"):
             one(bad)
+    # The last day a date can have: a date-time field's day would end past it (was an OverflowError, a 500).
+    assert one("事故日期 = 9999-12-31").value == "9999-12-31"
+    with pytest.raises(ConditionError, match="“报警时间”的日期超出范围"):
+        one("报警时间 = 9999-12-31")
 
 
 @pytest.mark.parametrize(

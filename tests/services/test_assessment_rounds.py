@@ -257,3 +257,13 @@ def test_round_workbook_writes_typed_text_as_text(county, templates):
     texts = {c.value for c in cells if isinstance(c.value, str)}
     assert "'-2+3" in texts and any(t.startswith("'@SUM(A1)（") for t in texts)
     assert book["考评结果"]["A1"].value.startswith("'=1+1")
+
+
+def test_a_score_comment_is_stored_without_control_characters(county, templates):
+    """The score grid posts raw fields: a NUL pasted into a comment is dropped (PostgreSQL refused it: a 500)."""
+    rnd = open_mediator_round(county, templates)
+    assessment, criterion = rnd.assessments[0], manual(rnd)[0]
+    entry = ScoreEntry(Decimal(1), comment="调解\x00记录\x01完整\n")
+    scoring.save_scores(db.session, rnd, county.users["evaluator"], {(assessment.id, criterion.id): entry})
+    saved = next(s for s in assessment.scores if s.criterion == criterion)
+    assert saved.comment == "调解记录完整"

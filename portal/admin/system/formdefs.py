@@ -11,6 +11,7 @@ from markupsafe import Markup
 from wtforms import validators
 
 from portal.admin.base import SecureModelView, local_time
+from portal.admin.guards import parse_int
 from portal.admin.system.formdef_forms import FieldForm, PublishForm, SectionForm, UploadForm
 from portal.extensions import db
 from portal.lowcode import builder, engine, render, schema
@@ -325,7 +326,9 @@ class FormDefinitionView(SecureModelView):
 
 
 def _lock(value: Any) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    """Return the posted lock version, or None when it is not a plain number (not "²", which isdigit())."""
+    lock = parse_int(value)
+    return lock if lock is not None and lock >= 0 else None
 
 
 def _in_group(body: dict[str, Any], key: str) -> bool:
