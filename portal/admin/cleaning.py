@@ -66,8 +66,10 @@ class BoundedIntegerField(IntegerField):
             raise ValueError("数值超出允许范围")
 
     def pre_validate(self, form: Any) -> None:
-        if self.process_errors:
-            # Not a number the column holds: the other checks (a Unique lookup) must not see it.
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:
+            # Not a number the column holds: the other checks (a Unique lookup) must not see it. An empty
+            # field goes on to its validators, so that Optional() accepts it and InputRequired() names it.
             raise StopValidation()
 
 

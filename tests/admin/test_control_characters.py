@@ -13,10 +13,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import Form, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
 
 from portal.admin.base import PortalForm
-from portal.admin.cleaning import text_filter
+from portal.admin.cleaning import CleanTextMeta, text_filter
 from portal.extensions import db
 from portal.models import Case, DisputeType, Mediator, Party
 from portal.services import formdefs, sheets
@@ -126,3 +127,24 @@ def test_strip_control():
     assert strip_control("a\tb\nc\rd") == "a\tb\nc\rd"
     assert strip_control("a\tb\nc\rd", multiline=False) == "a b c d"
     assert strip_control("中文\u3000全角") == "中文\u3000全角"
+
+
+@pytest.mark.parametrize(
+    ("raw", "errors"),
+    [
+        ("", []),  # Optional() accepts an empty field (the 月份/季度 of a yearly round)
+        ("7", []),
+        (str(2**40), ["数值超出允许范围"]),
+        ("abc", ["Not a valid integer value."]),
+    ],
+)
+def test_a_bounded_integer_field_leaves_an_empty_optional_field_alone(raw, errors):
+    class NumberForm(Form):
+        class Meta(CleanTextMeta):
+            pass
+
+        number = IntegerField("月份/季度", validators=[Optional(), NumberRange(1, 12)])
+
+    form = NumberForm(MultiDict({"number": raw}))
+    form.validate()
+    assert [str(e) for e in form.number.errors] == errors
