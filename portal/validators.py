@@ -94,6 +94,11 @@ def _id_birth_date(id_number: str) -> date | None:
         return None
 
 
+def age_on(born: date, day: date) -> int:
+    """Return the age in whole years on `day` of someone born on `born`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def birth_date_from_id(value: str | None) -> date | None:
     """Return the birth date encoded in a well-formed ID number (checksum not verified), else None."""
     id_number = normalize_id_number(value)

@@ -45,7 +45,7 @@ from portal.text import strip_control
 from portal.validators import DateWindow, SaneDate, mask_id_number, mask_phone
 
 ALL_ROLES = frozenset(Role)
-INT_MAX = 2**31 - 1  # the largest value of an INTEGER column
+INT_MAX = guards.INT_LIMIT - 1  # the largest value of an INTEGER column
 STALE_MESSAGE = "保存失败：该记录已被他人修改。请刷新页面查看最新内容后重新修改（您的修改尚未保存）。"
 
 

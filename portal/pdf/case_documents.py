@@ -26,7 +26,7 @@ from portal.models.document import DocumentKind, IssuedDocument
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
 from portal.services import DomainError, audit, documents
 from portal.services.scope import can_reach_org
-from portal.validators import birth_date_from_id, mask_id_number
+from portal.validators import age_on, birth_date_from_id, mask_id_number
 
 #: What the print route accepts, and the IssuedDocument kind of each.
 KINDS = {"acceptance": DocumentKind.ACCEPTANCE, "agreement": DocumentKind.AGREEMENT}
@@ -50,14 +50,6 @@ class PartyLine:
         return "，".join([self.name, *self.details])
 
 
-def age_on(party: Party, day: date) -> int | None:
-    """Return the party's age on `day`, from the birth date or else the 身份证号."""
-    born = party.birth_date or birth_date_from_id(party.id_number)
-    if born is None:
-        return None
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def party_line(party: Party, day: date, *, full_id: bool = False) -> PartyLine:
     """Return a party's particulars as article 29 lists them; the 身份证号 masked unless `full_id`."""
     if party.kind == PartyKind.ORGANIZATION:
@@ -70,7 +62,7 @@ def party_line(party: Party, day: date, *, full_id: bool = False) -> PartyLine:
         born = party.birth_date or birth_date_from_id(party.id_number)
         details = [
             party.gender.label if party.gender else "",
-            f"{arabic_date(born)}出生（{age_on(party, day)}岁）" if born else "",
+            f"{arabic_date(born)}出生（{age_on(born, day)}岁）" if born else "",
             party.ethnicity or "",
             party.occupation or "",
             f"身份证号{party.id_number if full_id else mask_id_number(party.id_number)}"

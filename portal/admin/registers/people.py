@@ -37,7 +37,7 @@ from portal.models.people import (
 )
 from portal.services import people, recognition
 from portal.services.scope import can_reach_org, org_in_scope_or_above
-from portal.validators import BirthDate, DateAfter, IdNumber, PastDate, Phone, birth_date_from_id
+from portal.validators import BirthDate, DateAfter, IdNumber, PastDate, Phone, age_on, birth_date_from_id
 
 PERSON_LABELS = {
     "name": "姓名",
@@ -71,8 +71,7 @@ ADULT_MESSAGE = "人民调解员应为成年公民（年满18周岁）"
 
 def _is_adult(born: date) -> bool:
     """Return True when the person is 18 or older on the office's date."""
-    today = clock.today()
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day)) >= 18
+    return age_on(born, clock.today()) >= 18
 
 
 def adult_matching_id(form: Any, field: Any) -> None:

@@ -397,6 +397,13 @@ def changes_text(event: AuditEvent) -> str:
     return "；".join(f"{label}：{before} → {after}" for label, before, after in described_changes(event))
 
 
+def users_in_scope(user_column: Any) -> Any:
+    """Return a clause keeping rows whose user belongs to the current user's subtree; None at the county."""
+    if current_user.organization.parent_id is None:
+        return None
+    return user_column.in_(db.select(User.id).where(User.organization_id.in_(subtree_ids(current_user))))
+
+
 class AuditEventView(SecureModelView):
     """审计日志: read-only, filtered by entity, step, user and time."""
 
@@ -437,12 +444,8 @@ class AuditEventView(SecureModelView):
     column_formatters_export = {**column_formatters, "changes": lambda v, c, m, n: changes_text(m)}
 
     def scope_clause(self) -> Any:
-        if current_user.organization.parent_id is None:
-            return None
         # A sub-county administrator sees what the users of its subtree did.
-        return AuditEvent.actor_id.in_(
-            db.select(User.id).where(User.organization_id.in_(subtree_ids(current_user)))
-        )
+        return users_in_scope(AuditEvent.actor_id)
 
 
 class SignInEventView(SecureModelView):
@@ -479,10 +482,6 @@ class SignInEventView(SecureModelView):
     column_formatters_detail = column_formatters
 
     def scope_clause(self) -> Any:
-        if current_user.organization.parent_id is None:
-            return None
         # A sub-county administrator sees the accounts of its subtree; names nobody holds stay with
         # the county, which alone can tell a mistyped name from an attack.
-        return SignInEvent.user_id.in_(
-            db.select(User.id).where(User.organization_id.in_(subtree_ids(current_user)))
-        )
+        return users_in_scope(SignInEvent.user_id)
