@@ -2,8 +2,8 @@
 
 Every deadline, default date, "not in the future" check and file name counts in the office's time zone
 (`PORTAL_TIMEZONE` in the config, default Asia/Shanghai), whatever zone the host runs in; stored
-timestamps are aware UTC (`utcnow`). Nothing else in the project calls `date.today()`, `datetime.now()`
-or `time.localtime()` — `tests/test_clock.py` walks the source to keep it so.
+timestamps are aware UTC (`utcnow`). No other module reads the host's clock through the `date`,
+`datetime` or `time` modules — `tests/test_clock.py` walks the source to keep it so.
 
 The module sits below the models (it imports only Flask), so every layer may use it. Outside an app
 context (scripts, module import time) the zone is the default, Asia/Shanghai.
