@@ -1,5 +1,6 @@
 """Models, one module per aggregate; importing this package registers them all with the metadata."""
 
+from portal.models.analysis import AnalysisReport, PeriodKind
 from portal.models.assessment import (
     Assessment,
     AssessmentCriterion,
@@ -37,6 +38,15 @@ from portal.models.case import (
 from portal.models.dictionary import DisputeType
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.formdef import FormDefinition, FormVersion
+from portal.models.meeting import (
+    Assignment,
+    AssignmentEvent,
+    AssignmentEventKind,
+    AssignmentStatus,
+    Meeting,
+    MeetingDecision,
+    MeetingKind,
+)
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStatus
 from portal.models.people import Expert, Gender, Mediator, MediatorStatus, Training
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
@@ -54,13 +64,27 @@ from portal.models.review import (
     ReviewEventKind,
     ReviewStatus,
 )
+from portal.models.screening import (
+    FindingStatus,
+    PlanStatus,
+    RecordResult,
+    ScreeningFinding,
+    ScreeningKind,
+    ScreeningPlan,
+    ScreeningRecord,
+)
 from portal.models.zero_report import ZeroReport
 
 __all__ = [
     "AccountabilityReview",
     "Agreement",
     "AgreementForm",
+    "AnalysisReport",
     "Assessment",
+    "Assignment",
+    "AssignmentEvent",
+    "AssignmentEventKind",
+    "AssignmentStatus",
     "AssessmentCriterion",
     "AssessmentRound",
     "AssessmentTemplate",
@@ -80,6 +104,7 @@ __all__ = [
     "IssuedDocument",
     "DocumentCounter",
     "Expert",
+    "FindingStatus",
     "FollowUp",
     "FollowUpMethod",
     "FormDefinition",
@@ -89,6 +114,9 @@ __all__ = [
     "Industry",
     "LabeledEnum",
     "ManualScore",
+    "Meeting",
+    "MeetingDecision",
+    "MeetingKind",
     "Measure",
     "MediationSession",
     "Mediator",
@@ -100,12 +128,15 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyRole",
+    "PeriodKind",
     "Performance",
+    "PlanStatus",
     "PrintJob",
     "PrintJobKind",
     "PrintJobStatus",
     "Recognition",
     "RecognitionCriteria",
+    "RecordResult",
     "ReferralRoute",
     "RemainingRisk",
     "ResponsibilityCause",
@@ -118,6 +149,10 @@ __all__ = [
     "RiskLevel",
     "Role",
     "RoundEvent",
+    "ScreeningFinding",
+    "ScreeningKind",
+    "ScreeningPlan",
+    "ScreeningRecord",
     "SessionResult",
     "SignInEvent",
     "SignInKind",

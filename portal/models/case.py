@@ -183,6 +183,10 @@ class Case(TimestampMixin, VersionedMixin, Base):
     risk_level: Mapped[RiskLevel] = mapped_column(enum_type(RiskLevel), default=RiskLevel.LOW, index=True)
     difficulty: Mapped[Difficulty] = mapped_column(enum_type(Difficulty), default=Difficulty.NORMAL)
     is_group: Mapped[bool] = mapped_column(default=False)
+    # What mediation averted, counted in the 司法部 statistics (调解民间纠纷分类统计表):
+    # 防止民间纠纷转化为刑事案件 (防止民转刑) and 防止群体性上访.
+    prevented_crime: Mapped[bool] = mapped_column(default=False, server_default="0")
+    prevented_group_petition: Mapped[bool] = mapped_column(default=False, server_default="0")
     # 四定, fixed when the case is assigned (分流交办): 定人 (责任人, with the 牵头领导 if any),
     # 定责 (责任单位), 定时限 (`deadline`, the 办结时限) and 定措施 (化解措施).
     lead_leader: Mapped[str | None] = mapped_column(String(50))

@@ -24,6 +24,8 @@ class DocumentKind(LabeledEnum):
     ROUND_SUMMARY = "round_summary", "考评结果汇总表"
     REVIEW_DECISION = "review_decision", "责任倒查决定书"
     CERTIFICATE = "certificate", "荣誉证书"
+    ANALYSIS_REPORT = "analysis_report", "矛盾纠纷分析研判报告"
+    CIRCULAR = "circular", "矛盾纠纷情况通报"
 
 
 class IssuedDocument(Base):

@@ -294,6 +294,8 @@ LABELS = {
     "risk_level": "风险等级",
     "difficulty": "难易程度",
     "is_group": "群体性纠纷",
+    "prevented_crime": "防止民转刑",
+    "prevented_group_petition": "防止群体性上访",
     "organization": "承办组织",
     "org_path": "承办组织",
     "mediators": "承办调解员",

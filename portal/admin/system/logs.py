@@ -69,6 +69,7 @@ ENTITY_LABELS = {
     "document_counter": "文书编号计数",
     "issued_document": "文书出具记录",
     "print_job": "批量打印",
+    "analysis_report": "分析研判",
 }
 ENTITY_CHOICES = list(ENTITY_LABELS.items())
 
@@ -236,6 +237,19 @@ MORE_LABELS: dict[str, dict[str, str]] = {
     },
     "review_event": {"review": "责任倒查"},
     "issued_document": {"issued_by": "出具人"},
+    "analysis_report": {
+        "organization": "研判单位",
+        "period_kind": "研判周期",
+        "period_start": "期间起",
+        "period_end": "期间止",
+        "situation": "总体形势研判",
+        "risks": "风险隐患及预警",
+        "suggestions": "工作建议",
+        "updated_by": "填写人",
+        "circular_year": "通报年度",
+        "circular_seq": "通报期号",
+        "circular_number": "通报文号",
+    },
     "print_job": {
         "parameters": "参数",
         "requested_by": "提交人",
