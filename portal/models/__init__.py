@@ -73,6 +73,7 @@ from portal.models.screening import (
     ScreeningPlan,
     ScreeningRecord,
 )
+from portal.models.tally import CaseStatusTally, CaseTypeTally
 from portal.models.zero_report import ZeroReport
 
 __all__ = [
@@ -97,6 +98,8 @@ __all__ = [
     "CaseEventKind",
     "CaseSource",
     "CaseStatus",
+    "CaseStatusTally",
+    "CaseTypeTally",
     "CriterionResult",
     "Difficulty",
     "DisputeType",

@@ -161,6 +161,21 @@ class Case(TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         UniqueConstraint("numbering_organization_id", "year", "seq", name="uq_dispute_case_number_parts"),
         Index("ix_dispute_case_org_accepted", "organization_id", "accepted_on"),
+        # 零报告: did a committee register anything in a month (services/zero_reports.py).
+        Index("ix_dispute_case_numbering_accepted", "numbering_organization_id", "accepted_on"),
+        # The dashboard's figures of open cases (overdue, red card, 红/黄, high-risk, group) read only
+        # this index: every column they test is in it (docs/architecture.md, Dashboard figures).
+        Index(
+            "ix_dispute_case_status_figures",
+            "status",
+            "organization_id",
+            "deadline",
+            "last_activity_on",
+            "accepted_on",
+            "risk_level",
+            "is_group",
+            "supervision_deadline",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -211,6 +226,9 @@ class Case(TimestampMixin, VersionedMixin, Base):
     referral_route: Mapped[ReferralRoute | None] = mapped_column(enum_type(ReferralRoute))
     stability_plan: Mapped[str | None] = mapped_column(Text)
     closed_on: Mapped[date | None]
+    # 办结日期: the day mediation ended, set by 调解成功 (the agreement's date) and 调解不成; compared
+    # with `deadline` it says whether the case was handled in time (按期办结).
+    concluded_on: Mapped[date | None]
     void_reason: Mapped[str | None] = mapped_column(Text)
     # The parties' names, kept in step with `parties` so that the ledger search reads one table.
     party_names: Mapped[str] = mapped_column(String(500), default="", server_default="")
