@@ -28,6 +28,7 @@ from portal.admin.ledger.columns import (
     ColourFilter,
     DisputeTypeFilter,
     MediatorNameFilter,
+    OutcomeFilter,
     OverdueFilter,
     PartyInline,
     ResponsiblePersonFilter,
@@ -107,6 +108,8 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         "risk_level",
         "difficulty",
         "is_group",
+        "prevented_crime",
+        "prevented_group_petition",
         "org_path",
         "mediators",
         "lead_leader",
@@ -140,6 +143,9 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         enum_filter(Case.source, "纠纷来源", CaseSource),
         enum_filter(Case.difficulty, "难易程度", Difficulty),
         filters.BooleanEqualFilter(Case.is_group, "群体性纠纷"),
+        OutcomeFilter(),
+        filters.BooleanEqualFilter(Case.prevented_crime, "防止民转刑"),
+        filters.BooleanEqualFilter(Case.prevented_group_petition, "防止群体性上访"),
         SupervisedFilter(),
         AnswerFilter(),
     )
@@ -184,6 +190,8 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         "amount",
         "risk_level",
         "difficulty",
+        "prevented_crime",
+        "prevented_group_petition",
         "lead_leader",
         "responsible_unit",
         "responsible_person",
@@ -234,6 +242,8 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
             "validators": [validators.Optional(), validators.Length(max=5000)],
             "description": "分流交办时确定；已交办的案件不能清空",
         },
+        "prevented_crime": {"description": "经调解防止了民间纠纷转化为刑事案件（计入司法部统计表）"},
+        "prevented_group_petition": {"description": "经调解防止了群体性上访（计入司法部统计表）"},
         "mediators": {"label": "承办调解员"},
         "experts": {"label": "邀请专家"},
     }
@@ -289,6 +299,9 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         # Mediators and the 化解措施 are fixed when the case is assigned (分流交办), not at registration.
         del form["mediators"]
         del form["measures"]
+        # What mediation averted is known only once it has worked: ticked in a later correction.
+        del form["prevented_crime"]
+        del form["prevented_group_petition"]
         # No type is chosen for the user: the form starts at 请选择纠纷类型, and the type's own fields
         # appear once one is picked (the answers fragment).
         form.dispute_type.allow_blank = True

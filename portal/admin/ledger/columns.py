@@ -15,6 +15,8 @@ from portal.extensions import db
 from portal.models.case import (
     MEDIATION_STATUSES,
     OPEN_STATUSES,
+    Agreement,
+    AgreementForm,
     Case,
     CaseStatus,
     PartyKind,
@@ -185,6 +187,42 @@ class OverdueFilter(filters.BaseSQLAFilter):
         # The same rule as the 红 badge's 已超期 reason in `deadlines.assess`.
         overdue = and_(Case.status.in_(MEDIATION_STATUSES), Case.deadline < local_today())
         return query.filter(overdue if value == "1" else ~overdue)
+
+    def operation(self) -> str:
+        return "为"
+
+
+class OutcomeFilter(filters.BaseSQLAFilter):
+    """What mediation came to (调解结果), voided cases left out: the counts of 分析研判 and the statistics
+    table link here, so the list shows exactly the cases behind a figure."""
+
+    OPTIONS = (
+        ("valid", "全部有效案件（不含已作废）"),
+        ("settled", "调解成功"),
+        ("written", "调解成功（书面协议）"),
+        ("oral", "调解成功（口头协议）"),
+        ("failed", "调解不成"),
+        ("pending", "尚无调解结果"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(Case.status, "调解结果", options=self.OPTIONS)
+
+    def validate(self, value: Any) -> bool:
+        return value in dict(self.OPTIONS)
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        valid = Case.status != CaseStatus.VOIDED
+        agreed = select(Agreement.case_id)
+        clause = {
+            "valid": valid,
+            "settled": and_(valid, Case.id.in_(agreed)),
+            "written": and_(valid, Case.id.in_(agreed.where(Agreement.form == AgreementForm.WRITTEN))),
+            "oral": and_(valid, Case.id.in_(agreed.where(Agreement.form == AgreementForm.ORAL))),
+            "failed": and_(valid, Case.id.not_in(agreed), Case.failure_reason.is_not(None)),
+            "pending": and_(valid, Case.id.not_in(agreed), Case.failure_reason.is_(None)),
+        }[value]
+        return query.filter(clause)
 
     def operation(self) -> str:
         return "为"
