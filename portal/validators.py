@@ -31,6 +31,7 @@ __all__ = [
     "birth_date_from_id",
     "chinese_date",
     "credit_code_error",
+    "date_order_error",
     "date_window_error",
     "gender_from_id",
     "id_number_error",
@@ -510,6 +511,21 @@ class Amount:
             raise ValidationError(self.message or error)
 
 
+def date_order_error(
+    value: date | None, other: date | None, label: str, other_label: str, allow_equal: bool = False
+) -> str | None:
+    """Return "任期届满应晚于聘任日期" unless `value` lies after `other` (or on it, with `allow_equal`).
+
+    Either date missing: nothing to compare, None.
+    """
+    if value is None or other is None:
+        return None
+    value, other = _as_date(value), _as_date(other)
+    if value > other or (value == other and allow_equal):
+        return None
+    return f"{label}{'应不早于' if allow_equal else '应晚于'}{other_label}"
+
+
 class DateAfter:
     """Require this date to be later than another field's date, e.g. a term ending after appointment."""
 
@@ -521,13 +537,12 @@ class DateAfter:
     def __call__(self, form: Any, field: Any) -> None:
         # A misspelt other_field raises KeyError: a configuration bug must not pass silently.
         other = form[self.other_field]
-        if field.data is None or other.data is None:
-            return
-        value, other_value = _as_date(field.data), _as_date(other.data)
-        if value > other_value or (value == other_value and self.allow_equal):
-            return
-        label = other.label.text if other.label else self.other_field
-        relation = "应不早于" if self.allow_equal else "应晚于"
-        default = f"%(field_label)s{relation}%(other_label)s"
-        labels = {"field_label": field.label.text if field.label else "日期", "other_label": label}
-        raise ValidationError((self.message or default) % labels)
+        labels = {
+            "field_label": field.label.text if field.label else "日期",
+            "other_label": other.label.text if other.label else self.other_field,
+        }
+        error = date_order_error(
+            field.data, other.data, labels["field_label"], labels["other_label"], self.allow_equal
+        )
+        if error:
+            raise ValidationError(self.message % labels if self.message else error)

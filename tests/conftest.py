@@ -34,6 +34,9 @@ from portal.extensions import db
 from portal.services import audit
 from tests import factories
 
+# The browser fixtures (live server, one Chromium, screenshots), shared by tests/browser and tests/e2e.
+pytest_plugins = ("tests.live",)
+
 PASSWORD = "Passw0rd2026"
 # The office zone the tests run in: the default PORTAL_TIMEZONE (portal.clock).
 BEIJING = ZoneInfo("Asia/Shanghai")

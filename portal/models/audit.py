@@ -29,6 +29,8 @@ class AuditAction(LabeledEnum):
     LOGIN_FAILED = "login_failed", "登录失败"
     LOGOUT = "logout", "退出"
     EXPORT = "export", "导出"
+    # An xlsx import (数据导入): one summary row per file, besides a row for each record it created.
+    IMPORT = "import", "导入"
 
 
 class AuditEvent(Base):

@@ -346,6 +346,37 @@ def record(session: Session, action: AuditAction, entity: str, entity_id: Any, s
     )
 
 
+def write_pending(session: Session) -> int:
+    """Write the audit rows of what the transaction has flushed so far, now, inside the transaction.
+
+    Commit does this by itself. A bulk load (the xlsx import) calls it after each batch's flush so that
+    the pending rows, and the objects they hold, do not pile up until the commit: the rows still belong
+    to the transaction and vanish with a rollback. An object written here and changed again in the same
+    transaction gets a second row; bulk loads do not change what they have just added. Returns the
+    number of rows written.
+    """
+    rows = _fold_steps(_merge(session.info.pop(PENDING_KEY, [])))
+    if not rows:
+        return 0
+    values = [
+        {
+            "at": row["at"],
+            "actor_id": row["actor"].user_id if row["actor"] else None,
+            "actor_name": row["actor"].name if row["actor"] else "系统",
+            "ip": row["actor"].ip if row["actor"] else None,
+            "action": row["action"].value,
+            "entity": row["entity"],
+            "entity_id": _pk(row["obj"]),
+            "summary": row["summary"],
+            "step": row["step"],
+            "changes": row["changes"],
+        }
+        for row in rows
+    ]
+    session.connection().execute(insert(AuditEvent.__table__), values)
+    return len(values)
+
+
 def register(session_factory: Any) -> None:
     """Listen on the session class so every change is audited.
 
@@ -379,25 +410,7 @@ def register(session_factory: Any) -> None:
     @event.listens_for(session_factory, "before_commit")
     def _before_commit(session: Session) -> None:
         session.flush()  # what is still pending is part of the transaction too
-        rows = _fold_steps(_merge(session.info.pop(PENDING_KEY, [])))
-        if not rows:
-            return
-        values = [
-            {
-                "at": row["at"],
-                "actor_id": row["actor"].user_id if row["actor"] else None,
-                "actor_name": row["actor"].name if row["actor"] else "系统",
-                "ip": row["actor"].ip if row["actor"] else None,
-                "action": row["action"].value,
-                "entity": row["entity"],
-                "entity_id": _pk(row["obj"]),
-                "summary": row["summary"],
-                "step": row["step"],
-                "changes": row["changes"],
-            }
-            for row in rows
-        ]
-        session.connection().execute(insert(AuditEvent.__table__), values)
+        write_pending(session)
 
     @event.listens_for(session_factory, "after_transaction_end")
     def _transaction_over(session: Session, transaction: Any) -> None:

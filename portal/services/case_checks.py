@@ -34,14 +34,22 @@ ASSIGNED_STATUSES = frozenset(
 
 def problems(case: Case, today: date, rules: DeadlineRules | None = None) -> list[str]:
     """Return what is wrong with a stored case, in Chinese, one message per broken rule ([] if nothing)."""
+    return [message for _field, message in problem_fields(case, today, rules)]
+
+
+def problem_fields(
+    case: Case, today: date, rules: DeadlineRules | None = None
+) -> list[tuple[str | None, str]]:
+    """Return (field, message) for each broken rule: the field the check names (`summary`, `parties`,
+    `held_at`, …) or None, and the Chinese message. The xlsx import places each on its column."""
     rules = rules or DeadlineRules()
-    found: list[str] = []
+    found: list[tuple[str | None, str]] = []
 
     def run(check: Callable[..., None], *args: Any) -> None:
         try:
             check(*args)
         except DomainError as exc:
-            found.append(exc.message)
+            found.append((exc.field, exc.message))
 
     run(cases.check_particulars, case, today)
     run(cases.check_assigned_four_fixed, case)

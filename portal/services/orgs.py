@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models.org import Organization, OrgLevel, OrgStatus
+from portal.models.org import Organization, OrgKind, OrgLevel, OrgStatus
 from portal.models.people import Mediator, MediatorStatus
 from portal.services import DomainError
 
@@ -26,6 +26,14 @@ def check_placement(org: Organization, parent: Organization | None) -> None:
         raise DomainError(f"上级组织“{parent.name}”已撤销，不能再添加下级")
     if LEVEL_ORDER.index(OrgLevel(org.level)) < LEVEL_ORDER.index(OrgLevel(parent.level)):
         raise DomainError(f"{OrgLevel(org.level).label}级组织不能隶属于{OrgLevel(parent.level).label}级组织")
+
+
+def prepare(org: Organization) -> None:
+    """Normalise a saved organisation: only a 行业性专业性调委会 has an industry; no credit code is None."""
+    if org.kind != OrgKind.INDUSTRY_COMMITTEE and org.industry is not None:
+        org.industry = None
+    if org.credit_code == "":
+        org.credit_code = None
 
 
 def revoke(session: Session, orgs: Iterable[Organization]) -> int:

@@ -25,16 +25,16 @@ from portal.models.assessment import Band
 from portal.models.people import Training, TrainingLevel
 from portal.services import audit, recognition, standard_templates
 from portal.services.deadlines import local_today
+from tests import live
 from tests.assessment_ledger import add_evaluator, settled
-from tests.browser.conftest import serving
 from tests.conftest import BEIJING, PASSWORD, make_app
 from tests.factories import County, build_county
+from tests.live import choose, expect, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
 
 NOMINEES = ("马集调解员", "前李调解员")
 TEMPLATE = "调解员年度绩效考评方案"
@@ -90,19 +90,9 @@ def wide_page(browser: Browser, assessment_server: str) -> Iterator[Page]:
 
 
 def log_in(page: Page, username: str) -> None:
+    """Sign in afresh (the old session's cookies dropped)."""
     page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="登 录").click()
-    expect(page.locator(".portal-title")).to_have_text("工作台")
-
-
-def choose(page: Page, field_id: str, text: str) -> None:
-    page.locator(f"#s2id_{field_id}").click()
-    page.keyboard.type(text)
-    page.locator(".select2-drop-active .select2-result-label", has_text=text).first.click()
-    expect(page.locator(f"#s2id_{field_id}")).to_contain_text(text)
+    live.log_in(page, username)
 
 
 def enter_scores(page: Page, round_url: str, less: int) -> None:

@@ -25,16 +25,14 @@ from portal.extensions import db
 from portal.services import audit, cases
 from portal.services.deadlines import local_today
 from portal.validators import make_id_number
-from tests.browser.conftest import serving
 from tests.conftest import PASSWORD, make_app
 from tests.factories import REGION, County, build_county, four_fixed, new_case
+from tests.live import choose, confirm, expect, fill_date, log_in, serving, status, step_buttons, take_step
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-# Skip, rather than fail collection, where the browser extra is not installed.
-expect = pytest.importorskip("playwright.sync_api").expect
 
 MJ = "马集镇人民调解委员会"
 MEDIATOR = "马集调解员"
@@ -120,61 +118,6 @@ def wide_page(browser: Browser, ledger_server: str) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
-
-
-# --- helpers ---------------------------------------------------------------------------------------
-
-
-def log_in(page: Page, username: str) -> None:
-    """Sign in through the sign-in page and wait for the dashboard."""
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="登 录").click()
-    expect(page.locator(".portal-title")).to_have_text("工作台")
-
-
-def choose(page: Page, field_id: str, text: str) -> None:
-    """Pick `text` in the Select2 widget of `<select id=field_id>` as a person would: open, type, click."""
-    page.locator(f"#s2id_{field_id}").click()
-    page.keyboard.type(text)
-    page.locator(".select2-drop-active .select2-result-label", has_text=text).first.click()
-    expect(page.locator(f"#s2id_{field_id}")).to_contain_text(text)
-    selected = page.locator(f"select#{field_id} option:checked").all_inner_texts()
-    assert any(text in option for option in selected), (field_id, selected)
-
-
-def fill_date(page: Page, field_id: str, value: str) -> None:
-    """Type a date into a date(-time) picker field and close the picker."""
-    field = page.locator(f"#{field_id}")
-    field.fill(value)
-    page.keyboard.press("Tab")
-    page.locator(".portal-title").click()  # close the picker
-    expect(field).to_have_value(value)
-
-
-def take_step(page: Page, label: str) -> None:
-    """Click the step's button on the case page and check the step form opened."""
-    page.locator("#case-steps").get_by_role("link", name=label, exact=True).click()
-    expect(page).to_have_url(re.compile(r"/admin/cases/act/\w+/\?id=\d+"))
-    expect(page.locator(".nav-tabs .nav-link.active")).to_have_text(label)
-
-
-def confirm(page: Page, label: str, number: str) -> None:
-    """Submit a step form and check it landed back on the case page with the success message."""
-    page.get_by_role("button", name=f"确认{label}").click()
-    expect(page).to_have_url(re.compile(r"/admin/cases/details/\?id=\d+"))
-    expect(page.locator(".alert-success", has_text=f"已办理「{label}」：{number}")).to_be_visible()
-
-
-def status(page: Page) -> str:
-    """Return the case page's status badge text."""
-    return page.locator(".case-header .case-status").inner_text().strip()
-
-
-def step_buttons(page: Page) -> list[str]:
-    """Return the labels of the step buttons on the case page."""
-    return [text.strip() for text in page.locator("#case-steps a").all_inner_texts()]
 
 
 # --- the walk-through --------------------------------------------------------------------------------

@@ -21,16 +21,14 @@ from flask_migrate import upgrade
 from portal.extensions import db
 from portal.lowcode import expr
 from portal.services import audit, formdefs
-from tests.browser.conftest import serving
-from tests.browser.test_ledger_browser import choose, log_in
 from tests.conftest import PASSWORD, make_app
 from tests.factories import build_county
+from tests.live import choose, expect, log_in, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "static" / "lowcode" / "engine.js"

@@ -14,13 +14,12 @@ from portal.extensions import db
 from portal.models.auth import User
 from portal.models.people import Mediator
 from portal.services.demo.seed import DEMO_PASSWORD
+from tests.live import expect
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
-# Skip, rather than fail collection, where the browser extra is not installed.
-expect = pytest.importorskip("playwright.sync_api").expect
 
 MASKED_PHONE = re.compile(r"1\d\d\*\*\*\*\d{4}")
 # A bare 11-digit mobile number, not part of a longer run of digits.

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, FileField, validators
 
 from portal.admin.base import SecureModelView, enum_filter, org_path_text
+from portal.admin.registers.masking import export_masked
 from portal.extensions import db
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel, OrgStatus
 from portal.pdf import seal_data_url
@@ -64,8 +65,9 @@ class OrganizationView(SecureModelView):
         "address",
         "contact_person",
         "contact_phone",
+        "notes",
     )
-    column_details_list = column_export_list + ("seal_png", "notes", "created_at", "updated_at")
+    column_details_list = column_export_list + ("seal_png", "created_at", "updated_at")
     column_labels = {
         "name": "组织名称",
         "code": "简称（案号用）",
@@ -100,7 +102,8 @@ class OrganizationView(SecureModelView):
         filters.DateBetweenFilter(Organization.filing_date, "备案日期"),
     )
     column_formatters = {"parent_path": lambda v, c, m, n: org_path_text(m.parent)}
-    column_formatters_export = column_formatters
+    # As the import template has them (services/imports/orgs.py).
+    column_formatters_export = {**column_formatters, "contact_phone": export_masked("phone")}
     column_formatters_detail = {**column_formatters, "seal_png": seal_preview}
     form_columns = (
         "parent",
@@ -156,10 +159,7 @@ class OrganizationView(SecureModelView):
         if model.parent is None and not is_own_root:
             raise DomainError("请选择上级组织")
         orgs.check_placement(model, model.parent)
-        if model.kind != OrgKind.INDUSTRY_COMMITTEE and model.industry is not None:
-            model.industry = None
-        if model.credit_code == "":
-            model.credit_code = None
+        orgs.prepare(model)
         self._apply_seal(form, model)
 
     def _apply_seal(self, form: Any, model: Organization) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import flash
@@ -16,6 +15,7 @@ from wtforms import SelectMultipleField, ValidationError, validators
 
 from portal import clock
 from portal.admin.base import OrgSubtreeFilter, SecureModelView, enum_filter, hours_text, org_path_text
+from portal.admin.registers.masking import export_masked
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.dictionary import DisputeType
@@ -37,7 +37,7 @@ from portal.models.people import (
 )
 from portal.services import people, recognition
 from portal.services.scope import can_reach_org, org_in_scope_or_above
-from portal.validators import BirthDate, DateAfter, IdNumber, PastDate, Phone, age_on, birth_date_from_id
+from portal.validators import BirthDate, DateAfter, IdNumber, PastDate, Phone
 
 PERSON_LABELS = {
     "name": "姓名",
@@ -66,28 +66,16 @@ def _active_dispute_types() -> list[DisputeType]:
     )
 
 
-ADULT_MESSAGE = "人民调解员应为成年公民（年满18周岁）"
-
-
-def _is_adult(born: date) -> bool:
-    """Return True when the person is 18 or older on the office's date."""
-    return age_on(born, clock.today()) >= 18
-
-
 def adult_matching_id(form: Any, field: Any) -> None:
-    """Check the birth date agrees with the ID number and makes the person an adult."""
-    from_id = birth_date_from_id(form.id_number.data or "")
-    if from_id is not None and field.data != from_id:
-        raise ValidationError("出生日期与身份证号中的出生日期不一致")
-    if not _is_adult(field.data):
-        raise ValidationError(ADULT_MESSAGE)
+    """Check the birth date agrees with the ID number and makes the person an adult (services.people)."""
+    if error := people.birth_date_error(field.data, form.id_number.data, clock.today()):
+        raise ValidationError(error)
 
 
 def adult_by_id(form: Any, field: Any) -> None:
     """Without a birth date typed in, the ID number's birth date must make the person an adult."""
-    born = birth_date_from_id(field.data or "")
-    if form.birth_date.data is None and born is not None and not _is_adult(born):
-        raise ValidationError(ADULT_MESSAGE)
+    if error := people.adult_by_id_error(field.data, form.birth_date.data, clock.today()):
+        raise ValidationError(error)
 
 
 class TrainingInline(InlineFormAdmin):
@@ -106,7 +94,7 @@ class TrainingInline(InlineFormAdmin):
         "hours": {
             "validators": [
                 validators.InputRequired(message="请填写学时"),
-                validators.NumberRange(0.5, 500, "学时应在0.5至500之间"),
+                validators.NumberRange(*people.TRAINING_HOURS, people.TRAINING_HOURS_MESSAGE),
             ]
         },
         "topic": {
@@ -152,8 +140,9 @@ class MediatorView(SecureModelView):
         "status",
         "left_on",
         "training_hours",
+        "notes",
     )
-    column_details_list = column_export_list + ("trainings", "honours", "notes", "created_at", "updated_at")
+    column_details_list = column_export_list + ("trainings", "honours", "created_at", "updated_at")
     column_labels = {
         **PERSON_LABELS,
         "honours": "荣誉（调解能手）",
@@ -193,7 +182,13 @@ class MediatorView(SecureModelView):
             f"{r.year}年度{r.title}（{r.serial}）" for r in recognition.honours_of(db.session, m.id)
         ),
     }
-    column_formatters_export = column_formatters
+    # Headers and values as the import template has them (services/imports/mediators.py): an
+    # administrator's export imports back unchanged.
+    column_formatters_export = {
+        **column_formatters,
+        "id_number": export_masked("id"),
+        "phone": export_masked("phone"),
+    }
     column_formatters_detail = column_formatters
     form_columns = (
         "organization",
@@ -256,12 +251,7 @@ class MediatorView(SecureModelView):
         )
 
     def on_model_change(self, form: Any, model: Mediator, is_created: bool) -> None:
-        if model.birth_date is None:
-            model.birth_date = birth_date_from_id(model.id_number)
-        if model.status == MediatorStatus.RETIRED and model.left_on is None:
-            model.left_on = clock.today()
-        if model.status == MediatorStatus.ACTIVE:
-            model.left_on = None
+        people.prepare_mediator(model, clock.today())
 
     @action("retire", "办理离任", "离任后调解员保留在名册中，历史记录不变。确定将所选调解员设为离任？")
     def action_retire(self, ids: list[str]) -> None:
@@ -307,8 +297,9 @@ class ExpertView(SecureModelView):
         "org_path",
         "joined_on",
         "status",
+        "notes",
     )
-    column_details_list = column_export_list + ("notes", "created_at", "updated_at")
+    column_details_list = column_export_list + ("created_at", "updated_at")
     column_labels = {
         **PERSON_LABELS,
         "profession": "专业领域",
@@ -332,7 +323,12 @@ class ExpertView(SecureModelView):
         "org_path": lambda v, c, m, n: org_path_text(m.organization),
         "specialties": lambda v, c, m, n: "、".join(t.name for t in m.specialties),
     }
-    column_formatters_export = column_formatters
+    # As the import template has them (services/imports/experts.py).
+    column_formatters_export = {
+        **column_formatters,
+        "id_number": export_masked("id"),
+        "phone": export_masked("phone"),
+    }
     column_formatters_detail = column_formatters
     form_columns = (
         "organization",
@@ -367,8 +363,7 @@ class ExpertView(SecureModelView):
         return can_reach_org(current_user, model.organization)
 
     def on_model_change(self, form: Any, model: Expert, is_created: bool) -> None:
-        if model.id_number == "":
-            model.id_number = None
+        people.prepare_expert(model)
 
     @action("withdraw", "退出专家库", "退出后专家保留在库中备查，不再推荐参与调解。确定？")
     def action_withdraw(self, ids: list[str]) -> None:

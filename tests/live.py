@@ -1,0 +1,260 @@
+"""Shared fixtures of the browser tests (tests/browser) and journeys (tests/e2e): a live server, one Chromium.
+
+Loaded for the whole suite as a plugin (`pytest_plugins` in tests/conftest.py), so both folders share one
+seeded live server and one browser per test process.
+
+- `live_app` / `live_server`: the real app with CSRF on, over a fresh SQLite file migrated with the real
+  migrations and filled by `seed_demo` (a small demo county), served in a thread on 127.0.0.1.
+- `browser`: Debian's Chromium (`/usr/bin/chromium`, never a downloaded one), launched once per session.
+  Without it the tests are skipped with a loud message, repeated in the terminal summary; with CI=1 or
+  PORTAL_REQUIRE_BROWSER=1 a missing Chromium (or Playwright) is a failure instead, so CI never skips them.
+- `screenshot`: full-page pictures, under docs/screenshots/ with PORTAL_SCREENSHOTS=docs (`make
+  screenshots`), otherwise in a temporary folder so that a test run leaves the working tree clean.
+- `log_in`, `choose`, `fill_date`, and on a case page `take_step`, `confirm`, `status`, `step_buttons`: the
+  gestures the browser tests repeat.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from portal.extensions import db
+from portal.services.demo.seed import DEMO_PASSWORD, seed_demo
+from tests.conftest import PASSWORD, make_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+#: Where `make screenshots` keeps the pictures reviewers look at.
+DOC_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: Set either to make a missing browser a failure (CI must never skip the browser tests).
+REQUIRE_BROWSER_VARS = ("PORTAL_REQUIRE_BROWSER", "CI")
+#: Every skip for a missing browser starts with this, so the terminal summary can find and count them.
+SKIP_PREFIX = "BROWSER TESTS NOT RUN"
+
+
+def chromium_path() -> str | None:
+    """Return the system Chromium, if there is one."""
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+def browser_required() -> bool:
+    """True when CI=1 or PORTAL_REQUIRE_BROWSER=1 (any value but empty, 0, false or no)."""
+    values = (os.environ.get(name, "").strip().lower() for name in REQUIRE_BROWSER_VARS)
+    return any(value not in ("", "0", "false", "no") for value in values)
+
+
+def missing_browser(what: str) -> None:
+    """Skip loudly (or fail, when the browser is required) because `what` is missing."""
+    if browser_required():
+        pytest.fail(
+            f"{what} is missing and {' or '.join(REQUIRE_BROWSER_VARS)} is set: browser tests must run here. "
+            "Install Debian's chromium package (make install-dev as root); never `playwright install`.",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"{SKIP_PREFIX}: {what} is missing (install Debian's chromium package, e.g. make install-dev as root)"
+    )
+
+
+def playwright_api() -> ModuleType:
+    """Return `playwright.sync_api`, or skip/fail (see `missing_browser`) without it."""
+    try:
+        import playwright.sync_api as api
+    except ImportError:
+        missing_browser("Playwright for Python (the dev extra)")
+        raise  # not reached: missing_browser raises
+    return api
+
+
+def expect(*args: Any, **kwargs: Any) -> Any:
+    """Playwright's `expect`, imported when first used, so modules import without the browser extra."""
+    return playwright_api().expect(*args, **kwargs)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Repeat, at the very end, that browser tests were skipped and why: a green run did not run them."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if SKIP_PREFIX in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_sep("!", f"WARNING: {len(skipped)} browser tests SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(
+            "Chromium (/usr/bin/chromium) or Playwright is missing, so no browser test or journey ran. "
+            "Install Debian's chromium package; CI sets PORTAL_REQUIRE_BROWSER=1 to make this a failure.",
+            red=True,
+        )
+
+
+# --- the live server --------------------------------------------------------------------------------
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve `app` over HTTP on a free local port in a thread; yield the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory) -> Iterator[Flask]:
+    """An app with CSRF on, as in production, over a fresh SQLite file holding the demo county."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'portal.sqlite3'}"
+    app = make_app(url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session, scale=0.1)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    """Serve `live_app` over HTTP on a free local port; yield the base URL."""
+    with serving(live_app) as url:
+        yield url
+
+
+# --- the browser --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Launch one headless system Chromium for the session (see `missing_browser` when there is none)."""
+    executable = chromium_path()
+    if executable is None:
+        missing_browser("Chromium (/usr/bin/chromium or `chromium` on PATH)")
+    api = playwright_api()
+    with api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies) and page at a desktop size, in Chinese."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot(tmp_path_factory) -> Callable[[Page, str], Path]:
+    """Return a function that saves a full-page screenshot (under docs/ with PORTAL_SCREENSHOTS=docs).
+
+    The name may hold a folder (`e2e/admin-1.png`); it is created as needed.
+    """
+    folder = (
+        DOC_SCREENSHOTS
+        if os.environ.get("PORTAL_SCREENSHOTS") == "docs"
+        else tmp_path_factory.mktemp("shots")
+    )
+
+    def _save(page: Page, name: str) -> Path:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _save
+
+
+# --- gestures -------------------------------------------------------------------------------------------
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the sign-in page and wait for the dashboard (the test county's password by default)."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.get_by_role("button", name="登 录").click()
+    expect(page.locator(".portal-title")).to_have_text("工作台")
+
+
+def log_in_demo(page: Page, username: str) -> None:
+    """Sign in as one of the demo county's accounts (the `live_app`)."""
+    log_in(page, username, DEMO_PASSWORD)
+
+
+def choose(page: Page, field_id: str, text: str) -> None:
+    """Pick `text` in the Select2 widget of `<select id=field_id>` as a person would: open, type, click."""
+    page.locator(f"#s2id_{field_id}").click()
+    page.keyboard.type(text)
+    page.locator(".select2-drop-active .select2-result-label", has_text=text).first.click()
+    expect(page.locator(f"#s2id_{field_id}")).to_contain_text(text)
+    selected = page.locator(f"select#{field_id} option:checked").all_inner_texts()
+    assert any(text in option for option in selected), (field_id, selected)
+
+
+def fill_date(page: Page, field_id: str, value: str) -> None:
+    """Type a date into a date(-time) picker field and close the picker."""
+    field = page.locator(f"#{field_id}")
+    field.fill(value)
+    page.keyboard.press("Tab")
+    page.locator(".portal-title").click()  # close the picker
+    expect(field).to_have_value(value)
+
+
+def take_step(page: Page, label: str) -> None:
+    """Click the step's button on the case page and check the step form opened."""
+    page.locator("#case-steps").get_by_role("link", name=label, exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/cases/act/\w+/\?id=\d+"))
+    expect(page.locator(".nav-tabs .nav-link.active")).to_have_text(label)
+
+
+def confirm(page: Page, label: str, number: str) -> None:
+    """Submit a step form and check it landed back on the case page with the success message."""
+    page.get_by_role("button", name=f"确认{label}").click()
+    expect(page).to_have_url(re.compile(r"/admin/cases/details/\?id=\d+"))
+    expect(page.locator(".alert-success", has_text=f"已办理「{label}」：{number}")).to_be_visible()
+
+
+def status(page: Page) -> str:
+    """Return the case page's status badge text."""
+    return page.locator(".case-header .case-status").inner_text().strip()
+
+
+def step_buttons(page: Page) -> list[str]:
+    """Return the labels of the step buttons on the case page."""
+    return [text.strip() for text in page.locator("#case-steps a").all_inner_texts()]
