@@ -11,7 +11,6 @@ from flask_admin.contrib.sqla import filters
 from markupsafe import Markup
 from sqlalchemy import and_, case, exists, false, func, literal, or_, select
 
-from portal.admin.base import sheet_text
 from portal.admin.guards import int_arg
 from portal.admin.ledger.columns import DisputeTypeFilter
 from portal.extensions import db
@@ -219,17 +218,12 @@ class CaseAnswersMixin:
 
     # --- export -----------------------------------------------------------------------------------
 
-    @property
-    def _export_columns(self) -> list[tuple[str, str]]:
-        return g.get("case_export_columns") or self.__dict__.get("_base_export_columns", [])
-
-    @_export_columns.setter
-    def _export_columns(self, value: list[tuple[str, str]]) -> None:
-        self.__dict__["_base_export_columns"] = value
-
     def _selected_type(self) -> int | None:
-        for index, _name, value in self._get_list_filter_args() or []:  # type: ignore[attr-defined]
-            if isinstance(self._filters[index], DisputeTypeFilter) and str(value).isdigit():  # type: ignore[attr-defined]
+        """Return the dispute type the list is filtered to, if one is (read quietly: the list flashes)."""
+        for arg, value in request.args.items():
+            key = arg[3:].partition("_")[2] if arg.startswith("flt") else ""
+            found = self._filter_args.get(key) if key else None  # type: ignore[attr-defined]
+            if found is not None and isinstance(found[1], DisputeTypeFilter) and str(value).isdigit():
                 return int(value)
         return None
 
@@ -247,8 +241,17 @@ class CaseAnswersMixin:
         ).all()
         return [(ANSWER_COLUMN + key, label) for key, label in render.export_columns(list(bodies))]
 
-    def get_export_value(self, model: Case, name: str) -> Any:
+    def export_columns(self) -> list[tuple[str, str]]:
+        """The register's columns and, with one dispute type filtered, a column per field of its forms."""
+        return super().export_columns() + self.answer_export_columns()  # type: ignore[misc]
+
+    def export_cell_getter(self, name: str) -> Any:
         if name.startswith(ANSWER_COLUMN):
-            body = model.form_version.body if model.form_version is not None else None
-            return sheet_text(render.export_value(body, model.answers, name[len(ANSWER_COLUMN) :]))
-        return super().get_export_value(model, name)  # type: ignore[misc]
+            key = name[len(ANSWER_COLUMN) :]
+
+            def answer(model: Case) -> Any:
+                body = model.form_version.body if model.form_version is not None else None
+                return render.export_value(body, model.answers, key)
+
+            return answer
+        return super().export_cell_getter(name)  # type: ignore[misc]

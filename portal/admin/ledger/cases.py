@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.helpers import get_mdict_item_or_list
@@ -168,13 +168,10 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         "mediators": lambda v, c, m, n: "、".join(p.name for p in m.mediators),
         "dispute_type": lambda v, c, m, n: str(m.dispute_type),
         "outcome": lambda v, c, m, n: outcome(m),
-        "agreement_amount": lambda v, c, m, n: (
-            str(m.agreement.amount) if m.agreement and m.agreement.amount else ""
-        ),
+        "agreement_amount": lambda v, c, m, n: m.agreement.amount if m.agreement else None,
         "performance": lambda v, c, m, n: performance(m),
         "satisfaction": lambda v, c, m, n: satisfaction(m),
         "warnings": lambda v, c, m, n: "；".join(assess(m, local_today(), rules()).reasons),
-        "amount": lambda v, c, m, n: str(m.amount) if m.amount is not None else "",
     }
 
     form_columns = (
@@ -253,17 +250,16 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
     # --- queries ---------------------------------------------------------------------------------
 
     def get_query(self) -> Any:
-        query = super().get_query().options(joinedload(Case.organization), joinedload(Case.dispute_type))
-        if request.endpoint and request.endpoint.endswith(".export"):
-            # The export writes parties, mediators and results of every row: load them in bulk.
-            query = query.options(
-                selectinload(Case.parties),
-                selectinload(Case.mediators),
-                selectinload(Case.follow_ups),
-                joinedload(Case.agreement),
-                joinedload(Case.form_version),
-            )
-        return query
+        return super().get_query().options(joinedload(Case.organization), joinedload(Case.dispute_type))
+
+    def export_options(self) -> list[Any]:
+        # The export writes parties, mediators, results and answers of every row: load them per chunk.
+        return [
+            selectinload(Case.parties),
+            selectinload(Case.follow_ups),
+            joinedload(Case.agreement),
+            joinedload(Case.form_version),
+        ]
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """Search the number, the parties' names and the summary (`services.search`), no join needed."""
@@ -330,12 +326,6 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
             cases.prepare_registration(db.session, model, current_user, today=local_today(), rules=rules())
         else:
             cases.check_correction(model, current_user, today=local_today())
-
-    @expose("/export/<export_type>/")
-    def export(self, export_type: str) -> Any:
-        """Export the filtered ledger; with one dispute type filtered, add a column per field of its form."""
-        g.case_export_columns = list(self._export_columns) + self.answer_export_columns()
-        return super().export(export_type)
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self) -> Any:
