@@ -57,6 +57,8 @@ class Indicator(LabeledEnum):
     RED_CARD_COUNT = "red_card_count", "红牌案件数"
     PETITION_COUNT = "petition_count", "越级上访案件数"
     REVIEW_DEDUCTIONS = "review_deductions", "责任倒查扣分"
+    SCREENING_RATE = "screening_rate", "排查完成率（%）"
+    ASSIGNMENT_ON_TIME_RATE = "assignment_on_time", "交办事项按期办结率（%）"
 
 
 class ScoringRule(LabeledEnum):

@@ -84,8 +84,9 @@ class ScreeningPlan(TimestampMixin, VersionedMixin, Base):
 
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()
+    # Read-only: a record names its plan (`ScreeningRecord.plan`); the plan lists them.
     records: Mapped[list[ScreeningRecord]] = relationship(
-        back_populates="plan", order_by="ScreeningRecord.screened_on, ScreeningRecord.id"
+        viewonly=True, order_by="ScreeningRecord.screened_on, ScreeningRecord.id"
     )
 
     def __str__(self) -> str:
@@ -146,7 +147,7 @@ class ScreeningRecord(TimestampMixin, VersionedMixin, Base):
     voided_on: Mapped[date | None]
     void_reason: Mapped[str | None] = mapped_column(Text)
 
-    plan: Mapped[ScreeningPlan | None] = relationship(back_populates="records")
+    plan: Mapped[ScreeningPlan | None] = relationship()
     organization: Mapped[Organization] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     areas: Mapped[list[Organization]] = relationship(

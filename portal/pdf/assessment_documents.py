@@ -31,7 +31,12 @@ from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
 from portal.pdf.case_documents import mask_name
 from portal.services.scoring import period_label
 
-PERCENT = {Indicator.SUCCESS_RATE, Indicator.ON_TIME_RATE}
+PERCENT = {
+    Indicator.SUCCESS_RATE,
+    Indicator.ON_TIME_RATE,
+    Indicator.SCREENING_RATE,
+    Indicator.ASSIGNMENT_ON_TIME_RATE,
+}
 COUNTS = {
     Indicator.CASES_HANDLED,
     Indicator.OVERDUE_COUNT,

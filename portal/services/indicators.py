@@ -13,7 +13,12 @@ sentence saying how it was reached. The rules, in the words used on the evidence
   (`DeadlineRules.untouched_days`), read from their history (流转记录);
 - 回访满意度 = mean satisfaction (1–5) of all follow-up visits made to those cases (群众评议);
 - 越级上访 = cases of the target (accepted at any time) with a 越级上访 marker dated within the period;
-- 责任倒查扣分 = points deducted by decided accountability reviews against the target in the period.
+- 责任倒查扣分 = points deducted by decided accountability reviews against the target in the period;
+- 排查完成率 = screening periods (half months; months for a county body) of the period in which the
+  organisation screened ÷ those it owed by the day of computation (`services.screening_rhythm`), in %;
+- 交办事项按期办结率 = 交办事项 given to the organisation's subtree in the period and completed by their
+  deadline ÷ those completed or already past their deadline (`services.assignments.timeliness`), in %.
+  Both concern organisations; a mediator has no figure.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from portal.models.assessment import Indicator
 from portal.models.case import Case, CaseEvent, CaseEventKind, CaseStatus, case_mediator
 from portal.models.org import Organization
 from portal.models.people import Mediator
+from portal.services import assignments, screening_rhythm
 from portal.services.deadlines import DeadlineRules
 
 K = CaseEventKind
@@ -178,6 +184,10 @@ class Ledger:
             return Measure(Decimal(len(ids)), f"期内越级上访{len(ids)}件", ids)
         if indicator == Indicator.REVIEW_DEDUCTIONS:
             return review_deductions(self.session, target, self.start, self.end)
+        if indicator == Indicator.SCREENING_RATE:
+            return screening_rate(self.session, target, self.start, self.end, self.as_of)
+        if indicator == Indicator.ASSIGNMENT_ON_TIME_RATE:
+            return assignment_on_time_rate(self.session, target, self.start, self.end, self.as_of)
         return figure(indicator, self.cases_of(target), self.as_of, self.rules)
 
 
@@ -253,3 +263,35 @@ def review_deductions(session: Session, target: Mediator | Organization, start: 
     ]
     text = "；".join(f"{d.review.number}扣{d.points}分" for d in found) or "期内无责任倒查扣分"
     return Measure(total, text, [], items)
+
+
+def screening_rate(
+    session: Session, target: Mediator | Organization, start: date, end: date, as_of: date
+) -> Measure:
+    """Return the 排查完成率 of an organisation: periods screened ÷ periods owed, in %."""
+    if isinstance(target, Mediator):
+        return Measure(None, "排查完成率只适用于调解组织", [])
+    done = screening_rhythm.completion(session, target, start, end, as_of)
+    if not done.owed:
+        return Measure(None, f"截至{as_of:%Y-%m-%d}尚无应排查的期次", [])
+    missed = "、".join(p.label for p in done.missed[:12]) + ("等" if len(done.missed) > 12 else "")
+    text = f"已排查{len(done.screened)}期 ÷ 应排查{len(done.owed)}期（{done.owed[0].cadence}一次）"
+    return Measure(
+        percent(len(done.screened), len(done.owed)), text + (f"；未排查：{missed}" if missed else ""), []
+    )
+
+
+def assignment_on_time_rate(
+    session: Session, target: Mediator | Organization, start: date, end: date, as_of: date
+) -> Measure:
+    """Return the 交办事项按期办结率 of an organisation: items done on time ÷ items done or due, in %."""
+    if isinstance(target, Mediator):
+        return Measure(None, "交办事项按期办结率只适用于调解组织", [])
+    found = assignments.timeliness(session, target, start, end, as_of)
+    due = len(found.on_time) + len(found.late)
+    if not due:
+        return Measure(None, "期内交办事项尚无已办结或已到期的", [])
+    late = "、".join(a.number for a in found.late[:10]) + ("等" if len(found.late) > 10 else "")
+    text = f"按期办结{len(found.on_time)}项 ÷ 已办结或已到期{due}项（截至{as_of:%Y-%m-%d}）"
+    case_ids = sorted({a.case_id for a in found.on_time + found.late if a.case_id is not None})
+    return Measure(percent(len(found.on_time), due), text + (f"；逾期：{late}" if late else ""), case_ids)

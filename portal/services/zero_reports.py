@@ -27,7 +27,8 @@ def month_period(day: date) -> tuple[date, date]:
     return first, add_months(first, 1) - timedelta(days=1)
 
 
-def _has_cases(session: Session, org: Organization, start: date, end: date) -> bool:
+def has_cases(session: Session, org: Organization, start: date, end: date) -> bool:
+    """Return whether the organisation registered a dispute (not voided) accepted start … end."""
     return bool(
         session.scalar(
             select(
@@ -57,7 +58,7 @@ def prepare_report(session: Session, report: ZeroReport, actor: User, *, today: 
         raise DomainError("不能为尚未开始的月份报送零报告", "period_start")
     # The report may be pending already; it must not be flushed before it is complete.
     with session.no_autoflush:
-        if _has_cases(session, org, report.period_start, report.period_end):
+        if has_cases(session, org, report.period_start, report.period_end):
             raise DomainError(
                 f"{org.name}在{report.period_start:%Y年%m月}已登记矛盾纠纷，不能报送零报告", "period_start"
             )
