@@ -109,6 +109,7 @@ def settle(
         form=agreement.form.label,
         amount=str(agreement.amount) if agreement.amount is not None else None,
     )
+    case.concluded_on = agreement.signed_on
     session.commit()
     return agreement
 

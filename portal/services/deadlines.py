@@ -125,15 +125,24 @@ def assess(case: Case, today: date, rules: DeadlineRules) -> Assessment:
     return Assessment(Colour.BLUE, ())
 
 
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Return the condition for cases past their 办结时限 on `today` (the clock runs only in mediation)."""
+    return and_(Case.status.in_(MEDIATION_STATUSES), Case.deadline < today)
+
+
+def red_card_clause(today: date, rules: DeadlineRules) -> ColumnElement[bool]:
+    """Return the condition for red-carded cases: assigned and untouched too long (交办未处理红牌)."""
+    return and_(
+        Case.status.in_((CaseStatus.ASSIGNED, CaseStatus.MEDIATING)),
+        Case.last_activity_on <= rules.untouched_since(today),
+    )
+
+
 def _red(today: date, rules: DeadlineRules) -> ColumnElement[bool]:
-    in_mediation = Case.status.in_(MEDIATION_STATUSES)
     return or_(
         Case.risk_level == RiskLevel.HIGH,
-        and_(in_mediation, Case.deadline < today),
-        and_(
-            Case.status.in_((CaseStatus.ASSIGNED, CaseStatus.MEDIATING)),
-            Case.last_activity_on <= rules.untouched_since(today),
-        ),
+        overdue_clause(today),
+        red_card_clause(today, rules),
         Case.accepted_on <= rules.open_too_long_since(today),
         # Spelled out so that a missing deadline gives false, not NULL: NOT(NULL) would hide blue cases.
         and_(Case.supervision_deadline.is_not(None), Case.supervision_deadline < today),

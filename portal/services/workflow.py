@@ -32,6 +32,8 @@ from portal.validators import date_window_error
 WORKERS = frozenset({Role.ADMIN, Role.ENTRY})
 #: A dispute involving this many people or more is a group dispute (群体性纠纷).
 GROUP_SIZE = 5
+#: Statuses that end mediation: entering one sets the case's 办结日期 (`Case.concluded_on`).
+CONCLUDING = frozenset({CaseStatus.SETTLED, CaseStatus.FAILED})
 STALE_CASE = "该案件已被他人更新，请刷新页面查看最新情况后再办理（本次操作未保存）。"
 
 S = CaseStatus
@@ -141,6 +143,9 @@ def record_event(
     session.add(event)
     if to is not None:
         case.status = to
+    if to in CONCLUDING:
+        # 办结日期: mediation has ended (调解成功 then dates it by the agreement, `case_records.settle`).
+        case.concluded_on = today
     if kind not in (K.SUPERVISE, K.PETITION):  # done to the handlers or by the parties, not by the handlers
         case.last_activity_on = max(case.last_activity_on, today)
     return event

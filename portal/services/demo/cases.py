@@ -59,7 +59,7 @@ from portal.services.demo import data
 from portal.services.demo.answers import fake_answers
 from portal.services.demo.fake import DemoFaker, format_money
 from portal.services.numbering import format_case_number
-from portal.services.workflow import GROUP_SIZE
+from portal.services.workflow import CONCLUDING, GROUP_SIZE
 from portal.services.zero_reports import REPORTING_KINDS, REPORTING_LEVELS, month_period
 
 __all__ = ["seed_cases"]
@@ -504,6 +504,8 @@ class _History:
         )
         if to is not None:
             case.status = to
+        if to in CONCLUDING:
+            case.concluded_on = self.day
         if kind != K.SUPERVISE:
             case.last_activity_on = max(case.last_activity_on, self.day)
         case.updated_at = at
