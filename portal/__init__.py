@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user
 
-from portal.config import Config
+from portal.config import Config, engine_options
 from portal.extensions import (
     babel,
     configure_sqlite,
@@ -25,7 +25,16 @@ from portal.headers import init_headers
 log = logging.getLogger(__name__)
 
 # Endpoints reachable without signing in; everything else redirects to /login.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "admin.static", "verify.verify"}
+# The health probes (portal/health.py) answer the load balancer and carry no data.
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.set_language",
+    "static",
+    "admin.static",
+    "verify.verify",
+    "health.healthz",
+    "health.readyz",
+}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -36,6 +45,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(Config.load(app.instance_path))
     if config:
         app.config.update(config)
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in (config or {}):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    if app.config.get("PROXY_FIX"):
+        # Behind nginx: trust that many proxies' X-Forwarded-For/-Proto/-Host/-Port (docs/deploy.md), so
+        # sign-in throttling and the logs see the client's address and url_for the public scheme and host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     db.init_app(app)
     app.before_request(mark_reading_request)  # first: before any hook that queries
@@ -51,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_login(app)
     _init_audit()
 
+    from portal import health
     from portal.admin import init_admin
     from portal.auth.views import bp as auth_bp
     from portal.cli import register_cli
@@ -60,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(verify_bp)
+    health.init_app(app)
     app.add_template_filter(_beijing_date, "beijing_date")
     if not app.config.get("TESTING"):
         fonts.check(log)  # a missing HarfBuzz or CJK font is said once, at start

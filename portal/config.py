@@ -58,10 +58,53 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def engine_options(conf: dict) -> dict:
+    """Return the SQLAlchemy engine options for the configured database (`create_app` applies them).
+
+    Every connection is checked (`pool_pre_ping`) before a request uses it, so after a database restart
+    or failover only the requests in flight fail; the next ones reconnect. On a server database the pool is
+    sized per process (a gunicorn worker serves `GUNICORN_THREADS` requests at once) and connections are
+    renewed after `DB_POOL_RECYCLE` seconds, before a firewall or PgBouncer drops idle ones silently.
+    SQLite (the embedded mode) keeps SQLAlchemy's own pool choice.
+    """
+    options: dict = {"pool_pre_ping": True}
+    if str(conf.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        return options
+    options.update(
+        pool_size=conf["DB_POOL_SIZE"],
+        max_overflow=conf["DB_MAX_OVERFLOW"],
+        pool_timeout=conf["DB_POOL_TIMEOUT"],
+        pool_recycle=conf["DB_POOL_RECYCLE"],
+    )
+    if str(conf.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        # A host that cannot reach the database fails within seconds instead of hanging its workers;
+        # the application name tells the portal's sessions apart in pg_stat_activity.
+        options["connect_args"] = {
+            "connect_timeout": conf["DB_CONNECT_TIMEOUT"],
+            "application_name": "portal",
+        }
+    return options
+
+
+def secret_from_file(name: str) -> str | None:
+    """Return the secret in the file named by the environment variable `name` (systemd credentials)."""
+    path = env_str(name)
+    if path is None:
+        return None
+    return Path(path).read_text(encoding="utf-8").strip() or None
+
+
 class Config:
     """Defaults; every value can be overridden from the environment in `load`."""
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Connection pool of a server database, per process (see `engine_options`).
+    DB_POOL_SIZE = 4
+    DB_MAX_OVERFLOW = 4
+    DB_POOL_TIMEOUT = 10
+    DB_POOL_RECYCLE = 1800
+    DB_CONNECT_TIMEOUT = 5
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, not trusted).
+    PROXY_FIX = 0
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     # The office's time zone (portal.clock): dates, deadlines and shown times count in it.
     PORTAL_TIMEZONE = DEFAULT_TIMEZONE
@@ -104,7 +147,7 @@ class Config:
         conf = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         default_db = "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
         conf["SQLALCHEMY_DATABASE_URI"] = env_str("DATABASE_URL", default_db)
-        secret = env_str("SECRET_KEY")
+        secret = env_str("SECRET_KEY") or secret_from_file("SECRET_KEY_FILE")
         if secret is None:
             if env_bool("PORTAL_PRODUCTION", False):
                 raise RuntimeError("SECRET_KEY must be set in production (PORTAL_PRODUCTION=1)")
@@ -115,6 +158,14 @@ class Config:
             env_str("PORTAL_TIMEZONE", cls.PORTAL_TIMEZONE)
         )
         conf["REDIS_URL"] = env_str("REDIS_URL")
+        # Sign-in throttling counts per address: with several app hosts they share the counts in Redis
+        # (falling back to each host's memory while Redis is down).
+        conf["RATELIMIT_STORAGE_URI"] = env_str("RATELIMIT_STORAGE_URI", conf["REDIS_URL"] or "memory://")
+        conf["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+        conf["PROXY_FIX"] = env_int("PROXY_FIX", cls.PROXY_FIX)
+        for key in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "DB_POOL_TIMEOUT", "DB_POOL_RECYCLE"):
+            conf[key] = env_int(key, getattr(cls, key))
+        conf["DB_CONNECT_TIMEOUT"] = env_int("DB_CONNECT_TIMEOUT", cls.DB_CONNECT_TIMEOUT)
         # The address printed in QR codes of documents made by background jobs (e.g. http://10.1.2.3:5000);
         # without it, the address the job was started from.
         conf["PUBLIC_BASE_URL"] = env_str("PUBLIC_BASE_URL")

@@ -1,0 +1,67 @@
+"""Deployment: the health probes, the connection pool settings and the proxy setting."""
+
+from __future__ import annotations
+
+from flask import request, request_started
+from sqlalchemy.exc import OperationalError
+
+from portal.config import Config, engine_options
+from portal.extensions import db
+from tests.conftest import make_app
+
+
+def test_health_probes_answer_anonymous_callers_with_json(client, app, monkeypatch):
+    """/healthz and /readyz need no sign-in, say nothing secret and are not cached."""
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    live = client.get("/healthz")
+    assert live.status_code == 200 and live.json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json == {"status": "ok", "checks": {"database": "ok", "redis": "not configured"}}
+    assert ready.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_answers_503_when_the_database_or_redis_is_down(client, app, monkeypatch):
+    """A host whose database or Redis does not answer leaves the pool; the answer names no address."""
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    monkeypatch.delitem(app.extensions, "health_redis", raising=False)
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused to 10.0.0.5"))
+
+    monkeypatch.setattr(db.session, "execute", refuse)
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json == {
+        "status": "unavailable",
+        "checks": {"database": "unavailable", "redis": "unavailable"},
+    }
+    assert b"10.0.0.5" not in answer.data and b"127.0.0.1" not in answer.data
+
+
+def test_engine_options_pool_and_pre_ping_on_postgresql_only():
+    """Every connection is pinged before use; a server database gets the sized, recycled pool."""
+    conf = {key: getattr(Config, key) for key in dir(Config) if key.startswith("DB_")}
+    assert engine_options({**conf, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite3"}) == {
+        "pool_pre_ping": True
+    }
+    options = engine_options(
+        {**conf, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db", "DB_POOL_SIZE": 7}
+    )
+    assert options["pool_pre_ping"] is True and options["pool_size"] == 7
+    assert (
+        options["pool_recycle"] == Config.DB_POOL_RECYCLE and options["connect_args"]["connect_timeout"] > 0
+    )
+
+
+def test_proxy_fix_trusts_the_configured_proxy(database_url):
+    """With PROXY_FIX=1 the client's address and scheme come from the proxy's headers."""
+    app = make_app(database_url, PROXY_FIX=1)
+    seen = {}
+
+    def note(sender, **extra):
+        seen.update(addr=request.remote_addr, scheme=request.scheme)
+
+    with request_started.connected_to(note, app), app.test_client() as client:
+        client.get("/healthz", headers={"X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "10.1.2.3", "scheme": "https"}
