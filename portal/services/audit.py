@@ -30,6 +30,7 @@ from portal.models.assessment import RoundEvent
 from portal.models.audit import AuditAction, AuditEvent, SignInEvent
 from portal.models.base import utcnow
 from portal.models.case import CaseEvent
+from portal.models.meeting import AssignmentEvent
 from portal.models.review import ReviewEvent
 
 # Never copy these into the log: secrets, and bookkeeping that changes on every save.
@@ -41,12 +42,18 @@ IGNORED_BY_TABLE = {"user_account": {"failed_logins", "locked_until", "last_logi
 UNAUDITED = (AuditEvent, SignInEvent)
 
 #: Workflow steps: the event classes, and the relationship naming what each step moved.
-STEP_EVENTS: dict[type, str] = {CaseEvent: "case", ReviewEvent: "review", RoundEvent: "round"}
+STEP_EVENTS: dict[type, str] = {
+    CaseEvent: "case",
+    ReviewEvent: "review",
+    RoundEvent: "round",
+    AssignmentEvent: "assignment",
+}
 #: What an event row repeats of its step's audit row (who, when, which case, which step, the status
 #: change already in the case's diff); its other fields (note, reason, details) join that row.
 STEP_BOOKKEEPING = {
     "id", "kind", "at", "actor_id", "actor", "actor_name", "organization_id", "organization",
     "from_status", "to_status", "case_id", "case", "review_id", "review", "round_id", "round",
+    "assignment_id", "assignment",
 }  # fmt: skip
 PENDING_KEY = "portal.audit_pending"
 
