@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: help run test lint db-check install install-dev clean screenshots flask worker
+.PHONY: help run serve test lint db-check install install-dev clean screenshots flask worker
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ run: install ## Migrate the SQLite database, load demo data if empty, serve on 1
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+serve: install ## Migrate the database and serve it with gunicorn (deploy/gunicorn.conf.py) on 127.0.0.1:$(PORT)
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:$(PORT) app:app
 
 test: install-dev ## Run the whole test suite (DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL)
 	HYPOTHESIS_STORAGE_DIRECTORY=$${TMPDIR:-/tmp}/portal-hypothesis $(BIN)/python -m pytest -n 2 -q
