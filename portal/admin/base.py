@@ -242,6 +242,14 @@ class SecureModelView(ModelView):
     def _holds(self, roles: Iterable[Role]) -> bool:
         return current_user.is_authenticated and current_user.has_role(*roles)
 
+    def may_write(self) -> bool:
+        """Return whether the user may change this register: a write role and, for a catalogue the whole
+        tree shares (no scope column: dispute types, forms, templates, subsidy tiers), an organisation at the
+        root, since a township's administrator may not change what every other township uses."""
+        if not self._holds(self.write_roles):
+            return False
+        return self.scope_column is not None or current_user.organization.parent_id is None
+
     def is_accessible(self) -> bool:
         return self._holds(self.read_roles)
 
@@ -254,20 +262,20 @@ class SecureModelView(ModelView):
         # A reader without write rights who opens a form or posts a change is refused (the Chinese 403),
         # not bounced to the list; a register nobody writes (the logs) keeps Flask-Admin's redirect.
         refused = super()._handle_view(name, **kwargs)
-        if refused is None and name in WRITE_VIEWS and self.write_roles and not self._holds(self.write_roles):
+        if refused is None and name in WRITE_VIEWS and self.write_roles and not self.may_write():
             abort(403)
         return refused
 
     @property
     def can_create(self) -> bool:  # type: ignore[override]
-        return self._holds(self.write_roles)
+        return self.may_write()
 
     @property
     def can_edit(self) -> bool:  # type: ignore[override]
-        return self._holds(self.write_roles)
+        return self.may_write()
 
     def is_action_allowed(self, name: str) -> bool:
-        return self._holds(self.write_roles) and super().is_action_allowed(name)
+        return self.may_write() and super().is_action_allowed(name)
 
     # --- scope -----------------------------------------------------------------------------------
 

@@ -72,6 +72,10 @@ class FormDefinitionView(SecureModelView):
         "archived": {"label": "停用", "description": "停用后新登记的案件不再填写此表，已有案件不受影响"},
     }
 
+    def is_accessible(self) -> bool:
+        # The designer changes the forms of every township: only administrators at the root may open it.
+        return super().is_accessible() and self.may_write()
+
     def edit_form(self, obj: Any = None) -> Any:
         form = super().edit_form(obj)
         del form["key"]  # immutable: files, exports and filters refer to it
