@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models.auth import Role, User
+from portal.models.auth import User
 from portal.models.case import Case, CaseSource
 from portal.models.meeting import Meeting
 from portal.models.org import Organization, OrgStatus
@@ -41,136 +41,10 @@ from portal.models.zero_report import ZeroReport
 from portal.services import DomainError, assignments, cases, zero_reports
 from portal.services.deadlines import DeadlineRules
 from portal.services.scope import can_reach_org, org_in_scope
-from portal.services.screening_rhythm import coverage, is_monthly, period_of, units
+from portal.services.screening_plans import WRITERS as WRITERS
+from portal.services.screening_plans import check_fresh, check_writer, clean_text
+from portal.services.screening_rhythm import coverage, is_monthly, period_of, previous_missing, units
 from portal.services.workflow import not_future, required
-
-WRITERS = frozenset({Role.ADMIN, Role.ENTRY})
-STALE = "该记录已被他人更新，请刷新页面查看最新情况后再办理（本次操作未保存）。"
-
-
-def _writer(actor: User, what: str) -> None:
-    if not actor.has_role(*WRITERS):
-        raise DomainError(f"您的角色不能{what}")
-
-
-def _fresh(row: Any, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != row.version:
-        raise DomainError(STALE)
-
-
-def _limit(value: str | None, most: int, what: str, field: str) -> str | None:
-    text = (value or "").strip()
-    if len(text) > most:
-        raise DomainError(f"{what}不能超过{most}字", field)
-    return text or None
-
-
-# --- plans ----------------------------------------------------------------------------------------
-
-
-def default_title(org: Organization, kind: ScreeningKind, start: date, theme: str | None) -> str:
-    """Return a plan's title as offices write it: 马集镇2026年3月上半月矛盾纠纷滚动排查."""
-    period = period_of(start, is_monthly(org))
-    topic = f"{theme}" if theme and kind == ScreeningKind.SPECIAL else ""
-    return f"{org.name}{period.label}{topic}矛盾纠纷{kind.label}"[:200]
-
-
-def prepare_plan(session: Session, plan: ScreeningPlan, actor: User, *, today: date) -> ScreeningPlan:
-    """Check a new or corrected plan and add it, without committing (the admin form commits)."""
-    _writer(actor, "制定排查计划")
-    if plan.status not in (None, PlanStatus.ACTIVE):
-        raise DomainError(f"排查计划{plan.status.label}，不能修改")
-    org = plan.organization
-    if org is None:
-        raise DomainError("请选择组织单位", "organization")
-    if not can_reach_org(actor, org):
-        raise DomainError("只能为本单位及下级单位制定排查计划", "organization")
-    if org.status == OrgStatus.REVOKED:
-        raise DomainError(f"{org.name}已撤销，不能组织排查", "organization")
-    required(plan.kind, "请选择排查方式", "kind")
-    plan.theme = _limit(plan.theme, 100, "排查主题", "theme")
-    if plan.kind == ScreeningKind.SPECIAL and not plan.theme:
-        raise DomainError("专项排查请填写排查主题（如节前、婚恋家庭、土地承包）", "theme")
-    required(plan.period_start, "请填写排查开始日期", "period_start")
-    required(plan.period_end, "请填写排查结束日期", "period_end")
-    if plan.period_end < plan.period_start:
-        raise DomainError("结束日期不能早于开始日期", "period_end")
-    if (plan.period_end - plan.period_start).days > 92:
-        raise DomainError("一个排查计划最长三个月，请分期制定", "period_end")
-    required(plan.responsible_person, "请填写责任人", "responsible_person")
-    plan.responsible_person = _limit(plan.responsible_person, 50, "责任人", "responsible_person") or ""
-    plan.leader = _limit(plan.leader, 50, "带队领导", "leader")
-    plan.title = _limit(plan.title, 200, "计划名称", "title") or default_title(
-        org, plan.kind, plan.period_start, plan.theme
-    )
-    plan.status = PlanStatus.ACTIVE
-    if plan.id is None:
-        plan.created_by = actor
-    session.add(plan)
-    return plan
-
-
-def _plan_step(plan: ScreeningPlan, actor: User, what: str, expected_version: int | None) -> None:
-    _writer(actor, what)
-    if not can_reach_org(actor, plan.organization):
-        raise DomainError("该排查计划不在您单位的管辖范围内")
-    if plan.status != PlanStatus.ACTIVE:
-        raise DomainError(f"排查计划{plan.status.label}，不能{what}")
-    _fresh(plan, expected_version)
-
-
-def complete_plan(
-    session: Session,
-    plan: ScreeningPlan,
-    actor: User,
-    *,
-    summary: str,
-    today: date,
-    expected_version: int | None = None,
-) -> ScreeningPlan:
-    """Close a plan with its summary (排查总结); commit."""
-    _plan_step(plan, actor, "完成", expected_version)
-    required(summary, "请填写排查工作总结", "summary")
-    if plan.period_start > today:
-        raise DomainError("排查尚未开始，不能完成", "summary")
-    plan.summary = _limit(summary, 5000, "排查工作总结", "summary")
-    plan.status, plan.closed_on = PlanStatus.COMPLETED, today
-    session.commit()
-    return plan
-
-
-def cancel_plan(
-    session: Session,
-    plan: ScreeningPlan,
-    actor: User,
-    *,
-    reason: str,
-    today: date,
-    expected_version: int | None = None,
-) -> ScreeningPlan:
-    """Cancel a plan with a reason (撤销); the records filed under it stay; commit."""
-    _plan_step(plan, actor, "撤销", expected_version)
-    required(reason, "请填写撤销原因", "reason")
-    plan.cancel_reason = _limit(reason, 1000, "撤销原因", "reason")
-    plan.status, plan.closed_on = PlanStatus.CANCELLED, today
-    session.commit()
-    return plan
-
-
-def open_plans(session: Session, actor: User) -> list[ScreeningPlan]:
-    """Return the active plans a record of the actor may be filed under (its subtree's and above)."""
-    ids = [*actor.organization.ancestor_ids]
-    query = (
-        select(ScreeningPlan)
-        .join(Organization, ScreeningPlan.organization_id == Organization.id)
-        .where(
-            ScreeningPlan.status == PlanStatus.ACTIVE,
-            org_in_scope(actor, ScreeningPlan.organization_id) | ScreeningPlan.organization_id.in_(ids),
-        )
-        .order_by(ScreeningPlan.period_start.desc(), ScreeningPlan.id.desc())
-    )
-    return list(session.scalars(query))
-
 
 # --- records --------------------------------------------------------------------------------------
 
@@ -183,7 +57,7 @@ def _check_people(actor: User, record: ScreeningRecord) -> None:
     for user in record.screeners:
         if not (can_reach_org(actor, user.organization) or user.organization_id in allowed):
             raise DomainError(f"{user.full_name}不是本单位或上级单位的人员", "screeners")
-    record.other_screeners = _limit(record.other_screeners, 200, "其他排查人员", "other_screeners")
+    record.other_screeners = clean_text(record.other_screeners, 200, "其他排查人员", "other_screeners")
     if not (record.mediators or record.screeners or record.other_screeners):
         raise DomainError("请至少填写一名排查人", "mediators")
 
@@ -207,18 +81,43 @@ def _check_plan(record: ScreeningRecord) -> None:
 
 def _check_finding(finding: ScreeningFinding, today: date) -> None:
     required(finding.summary, "请填写排查发现的纠纷情况", "findings")
-    finding.summary = _limit(finding.summary, 5000, "纠纷情况", "findings") or ""
-    finding.place = _limit(finding.place, 200, "发生地点", "findings")
-    finding.parties = _limit(finding.parties, 200, "涉及当事人", "findings")
+    finding.summary = clean_text(finding.summary, 5000, "纠纷情况", "findings") or ""
+    finding.place = clean_text(finding.place, 200, "发生地点", "findings")
+    finding.parties = clean_text(finding.parties, 200, "涉及当事人", "findings")
     if finding.people_involved is None or finding.people_involved < 1:
         raise DomainError("排查发现的涉及人数应为正整数", "findings")
     not_future(finding.occurred_on, today, "发生日期", "findings")
     finding.status = finding.status or FindingStatus.PENDING
 
 
+def _check_text(record: ScreeningRecord, actor: User, today: date) -> None:
+    """Check what a correction may change: the end date, the people and the text."""
+    if record.ended_on is not None:
+        not_future(record.ended_on, today, "结束日期", "ended_on")
+        if record.screened_on and record.ended_on < record.screened_on:
+            raise DomainError("结束日期不能早于排查日期", "ended_on")
+    _check_people(actor, record)
+    record.scope_note = clean_text(record.scope_note, 500, "排查范围", "scope_note")
+    required(record.situation, "请填写排查情况", "situation")
+    record.situation = clean_text(record.situation, 5000, "排查情况", "situation") or ""
+    if record.households is not None and not 0 <= record.households <= 1_000_000:
+        raise DomainError("走访户数应在0至1000000之间", "households")
+
+
+def check_correction(session: Session, record: ScreeningRecord, actor: User, *, today: date) -> None:
+    """Check a correction of a record's text and people (the admin form commits)."""
+    check_writer(actor, "修改排查记录")
+    if not can_reach_org(actor, record.organization):
+        raise DomainError("该排查记录不在您单位的管辖范围内")
+    if record.is_void:
+        raise DomainError("该排查记录已作废，不能修改")
+    with session.no_autoflush:
+        _check_text(record, actor, today)
+
+
 def prepare_record(session: Session, record: ScreeningRecord, actor: User, *, today: date) -> ScreeningRecord:
     """Check a new record (with its findings) and add it without committing; 无纠纷 files the 零报告."""
-    _writer(actor, "登记排查记录")
+    check_writer(actor, "登记排查记录")
     org = record.organization
     if org is None:
         raise DomainError("请选择排查单位", "organization")
@@ -228,25 +127,16 @@ def prepare_record(session: Session, record: ScreeningRecord, actor: User, *, to
         raise DomainError(f"{org.name}已撤销，不能登记排查", "organization")
     required(record.screened_on, "请填写排查日期", "screened_on")
     not_future(record.screened_on, today, "排查日期", "screened_on")
-    if record.ended_on is not None:
-        not_future(record.ended_on, today, "结束日期", "ended_on")
-        if record.ended_on < record.screened_on:
-            raise DomainError("结束日期不能早于排查日期", "ended_on")
     with session.no_autoflush:
         _check_plan(record)
         required(record.kind, "请选择排查方式", "kind")
-        record.theme = _limit(record.theme, 100, "排查主题", "theme")
+        record.theme = clean_text(record.theme, 100, "排查主题", "theme")
         if record.kind == ScreeningKind.SPECIAL and not record.theme:
             raise DomainError("专项排查请填写排查主题", "theme")
         for area in record.areas:
             if not area.path.startswith(org.path):
                 raise DomainError(f"{area.name}不在{org.name}的辖区内", "areas")
-        _check_people(actor, record)
-        record.scope_note = _limit(record.scope_note, 500, "排查范围", "scope_note")
-        required(record.situation, "请填写排查情况", "situation")
-        record.situation = _limit(record.situation, 5000, "排查情况", "situation") or ""
-        if record.households is not None and not 0 <= record.households <= 1_000_000:
-            raise DomainError("走访户数应在0至1000000之间", "households")
+        _check_text(record, actor, today)
         required(record.result, "请选择排查结果", "result")
         if record.result == RecordResult.FOUND and not record.findings:
             raise DomainError("排查结果为“发现矛盾纠纷”的，请至少填写一条排查发现", "findings")
@@ -318,16 +208,16 @@ def void_record(
     expected_version: int | None = None,
 ) -> ScreeningRecord:
     """Void a record filed in error (作废), with a reason; commit."""
-    _writer(actor, "作废排查记录")
+    check_writer(actor, "作废排查记录")
     if not can_reach_org(actor, record.organization):
         raise DomainError("该排查记录不在您单位的管辖范围内")
     if record.is_void:
         raise DomainError("该排查记录已作废")
-    _fresh(record, expected_version)
+    check_fresh(record, expected_version)
     if any(f.status == FindingStatus.REGISTERED for f in record.findings):
         raise DomainError("该记录已有排查发现登记为案件，不能作废")
     required(reason, "请填写作废原因", "reason")
-    record.void_reason = _limit(reason, 1000, "作废原因", "reason")
+    record.void_reason = clean_text(reason, 1000, "作废原因", "reason")
     record.voided_on = today
     session.commit()
     return record
@@ -337,14 +227,14 @@ def void_record(
 
 
 def _finding_step(finding: ScreeningFinding, actor: User, what: str, expected_version: int | None) -> None:
-    _writer(actor, what)
+    check_writer(actor, what)
     if not can_reach_org(actor, finding.record.organization):
         raise DomainError("该排查记录不在您单位的管辖范围内")
     if finding.record.is_void:
         raise DomainError("该排查记录已作废")
     if finding.status != FindingStatus.PENDING:
         raise DomainError(f"该排查发现{finding.status.label}，不能再{what}")
-    _fresh(finding, expected_version)
+    check_fresh(finding, expected_version)
 
 
 def add_finding(
@@ -357,14 +247,14 @@ def add_finding(
     expected_version: int | None = None,
 ) -> ScreeningFinding:
     """Add a finding to a record filed as 发现矛盾纠纷; commit."""
-    _writer(actor, "添加排查发现")
+    check_writer(actor, "添加排查发现")
     if not can_reach_org(actor, record.organization):
         raise DomainError("该排查记录不在您单位的管辖范围内")
     if record.is_void:
         raise DomainError("该排查记录已作废")
     if record.result == RecordResult.NONE:
         raise DomainError("该记录报为无纠纷（已据此报送零报告），不能再添加发现；如有遗漏请作废后重新登记")
-    _fresh(record, expected_version)
+    check_fresh(record, expected_version)
     with session.no_autoflush:
         finding.seq = max((f.seq for f in record.findings), default=0) + 1
         _check_finding(finding, today)
@@ -385,7 +275,7 @@ def dismiss_finding(
     """Record that a finding turned out to be no dispute (经核实不构成纠纷), with the reason; commit."""
     _finding_step(finding, actor, "核实", expected_version)
     required(reason, "请填写核实情况", "reason")
-    finding.dismiss_reason = _limit(reason, 1000, "核实情况", "reason")
+    finding.dismiss_reason = clean_text(reason, 1000, "核实情况", "reason")
     finding.status, finding.handled_on, finding.handled_by = FindingStatus.DISMISSED, today, actor
     session.commit()
     return finding
@@ -481,7 +371,7 @@ def overview(session: Session, user: User, today: date) -> dict[str, Any]:
     )
     org_units = units(session, user)
     done, missing = coverage(session, org_units, today)
-    previous = _previous_missing(session, org_units, today)
+    previous = len(previous_missing(session, org_units, today))
     items = assignments.counts(session, user, today)
     meetings = session.scalar(
         select(func.count(Meeting.id)).where(
@@ -505,13 +395,3 @@ def overview(session: Session, user: User, today: date) -> dict[str, Any]:
         "meetings": meetings or 0,
         **items,
     }
-
-
-def _previous_missing(session: Session, org_units: Sequence[Organization], today: date) -> int:
-    """Return how many units missed the period before their current one."""
-    count = 0
-    for monthly in (False, True):
-        group = [u for u in org_units if is_monthly(u) == monthly]
-        if group:
-            count += len(coverage(session, group, period_of(today, monthly).previous().start)[1])
-    return count

@@ -166,6 +166,16 @@ def coverage(
     return done, missing
 
 
+def previous_missing(session: Session, org_units: Sequence[Organization], day: date) -> list[Missing]:
+    """Return the units that missed the period before their period containing `day`."""
+    found: list[Missing] = []
+    for monthly in (False, True):
+        group = [u for u in org_units if is_monthly(u) == monthly]
+        if group:
+            found += coverage(session, group, period_of(day, monthly).previous().start)[1]
+    return found
+
+
 def missing_screenings(session: Session, user: User, day: date) -> list[Missing]:
     """Return the units in the user's subtree with no screening in their period containing `day`."""
     return coverage(session, units(session, user), day)[1]

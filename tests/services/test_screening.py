@@ -26,7 +26,7 @@ from portal.models import (
 )
 from portal.models.assessment import Indicator
 from portal.models.screening import LedgerDeleteError
-from portal.services import DomainError, screening, screening_rhythm
+from portal.services import DomainError, screening, screening_plans, screening_rhythm
 from portal.services.deadlines import DeadlineRules
 from portal.services.indicators import Ledger
 from tests.factories import new_case, person
@@ -122,12 +122,12 @@ def test_plans_and_the_rules_of_a_record(county):
         responsible_person="王科长",
     )
     with pytest.raises(DomainError, match="排查主题"):
-        screening.prepare_plan(db.session, plan, admin, today=TODAY)
+        screening_plans.prepare_plan(db.session, plan, admin, today=TODAY)
     plan.theme = "春节前"
-    screening.prepare_plan(db.session, plan, admin, today=TODAY)
+    screening_plans.prepare_plan(db.session, plan, admin, today=TODAY)
     db.session.commit()
     assert plan.title == "清河县司法局2026年2月春节前矛盾纠纷专项排查"
-    assert plan in screening.open_plans(db.session, entry)
+    assert plan in screening_plans.open_plans(db.session, entry)
     with pytest.raises(DomainError, match="计划期间"):
         record(entry, county.mj, plan=plan, kind=None, on=date(2026, 2, 20))
     db.session.rollback()
@@ -140,8 +140,8 @@ def test_plans_and_the_rules_of_a_record(county):
         record(entry, county.mj, other_screeners=None)
     db.session.rollback()
     with pytest.raises(DomainError, match="管辖范围"):
-        screening.cancel_plan(db.session, plan, entry, reason="x", today=TODAY)
-    screening.cancel_plan(db.session, plan, admin, reason="与节前安全检查合并开展", today=TODAY)
+        screening_plans.cancel_plan(db.session, plan, entry, reason="x", today=TODAY)
+    screening_plans.cancel_plan(db.session, plan, admin, reason="与节前安全检查合并开展", today=TODAY)
     assert plan.status == PlanStatus.CANCELLED and plan.closed_on == TODAY
 
 
