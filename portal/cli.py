@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-user, forms load/export, print-worker."""
+"""Flask commands: seed-demo, create-user, forms load/export, print-worker; backup (portal.backup)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ SYSTEM_ACTOR = audit.Actor(None, "命令行")
 
 def register_cli(app: Flask) -> None:
     """Attach the portal's commands to the app."""
+    from portal.backup.cli import register_backup_cli
+
+    register_backup_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has organisations.")

@@ -127,6 +127,10 @@ class Config:
 
     PAGE_SIZE = 20
 
+    # 数据导入 (services/imports): the largest upload, and how long an upload waits for its confirmation.
+    IMPORT_MAX_BYTES = 15 * 1024 * 1024
+    IMPORT_KEEP_HOURS = 24
+
     # Batch printing (pdf.jobs): run jobs at once in the caller (tests), else on RQ when
     # REDIS_URL is set, else on a background thread of the web process.
     PRINT_JOBS_SYNC = False
@@ -158,6 +162,10 @@ class Config:
             env_str("PORTAL_TIMEZONE", cls.PORTAL_TIMEZONE)
         )
         conf["REDIS_URL"] = env_str("REDIS_URL")
+        # Uploads awaiting confirmation on the 数据导入 page (personal data: kept 0700, removed when done).
+        conf["IMPORT_DIR"] = env_str("IMPORT_DIR", str(Path(instance_path) / "imports"))
+        # Where `flask backup` writes by default (docs/deploy.md); holds personal data, keep it 0700.
+        conf["BACKUP_DIR"] = env_str("BACKUP_DIR", str(Path(instance_path) / "backups"))
         # Sign-in throttling counts per address: with several app hosts they share the counts in Redis
         # (falling back to each host's memory while Redis is down).
         conf["RATELIMIT_STORAGE_URI"] = env_str("RATELIMIT_STORAGE_URI", conf["REDIS_URL"] or "memory://")

@@ -69,6 +69,7 @@ ENTITY_LABELS = {
     "document_counter": "文书编号计数",
     "issued_document": "文书出具记录",
     "print_job": "批量打印",
+    "database": "数据库（备份与恢复）",
     "analysis_report": "分析研判",
 }
 ENTITY_CHOICES = list(ENTITY_LABELS.items())
