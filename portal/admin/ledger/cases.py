@@ -44,6 +44,7 @@ from portal.admin.ledger.columns import (
     short,
     status_badge,
 )
+from portal.admin.ledger.figure_filters import OrgOwnFilter, ProgressFilter
 from portal.admin.ledger.prints import CasePrintMixin
 from portal.admin.ledger.steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
 from portal.extensions import db
@@ -148,6 +149,8 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         filters.BooleanEqualFilter(Case.prevented_group_petition, "防止群体性上访"),
         SupervisedFilter(),
         AnswerFilter(),
+        ProgressFilter(),
+        OrgOwnFilter(),
     )
     column_formatters = {
         "colour": lambda v, c, m, n: colour_badge(m),

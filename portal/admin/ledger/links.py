@@ -24,6 +24,12 @@ FILTERS: dict[str, tuple[str, Any]] = {
     "overdue": ("超期", lambda on: "1" if on else "0"),
     "prevented_crime": ("防止民转刑", lambda on: "1" if on else "0"),
     "prevented_petition": ("防止群体性上访", lambda on: "1" if on else "0"),
+    # The dashboard's (portal/admin/ledger/figure_filters.py and the warnings of the ledger).
+    "status": ("办理状态", str),
+    "progress": ("办理进度", str),
+    "org_own": ("承办组织（仅本级）", str),
+    "colour": ("预警颜色", str),
+    "supervised": ("督办", lambda on: "1" if on else "0"),
 }
 LEDGER = "cases"
 
