@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from portal.cli_import import register_import_cli
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.formdef import FormDefinition
@@ -99,6 +100,8 @@ def register_cli(app: Flask) -> None:
         # The worker runs inside this command's app context; each job opens its own (pdf.jobs).
         queue = Queue(app.config.get("PRINT_JOBS_QUEUE") or QUEUE, connection=connection)
         Worker([queue], connection=connection).work(burst=burst)
+
+    register_import_cli(app)
 
     forms = click.Group("forms", help="Load and export low-code form definitions (forms/*.yaml).")
     app.cli.add_command(forms)
