@@ -5,17 +5,19 @@ period in the office's calendar."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import io
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, CaseStatus
 from portal.models.analysis import PeriodKind
-from portal.services import DomainError, analysis, analysis_notes
+from portal.services import DomainError, analysis, analysis_notes, analysis_sheets
 from portal.services.analysis_periods import Period, default_period, parse_period, period_from_parts
 from tests import analysis_ledger
 from tests.conftest import BEIJING
@@ -81,8 +83,32 @@ def test_county_month_against_the_month_before_and_a_year_before(county, ledger)
     assert "群体性纠纷1件、重大纠纷1件、高风险纠纷1件" in text
     assert "截至10月31日，超过办结时限仍在调解的纠纷3件" in text
 
+    # The workbook: numbers as numbers, rates as percentages, dates as dates, typed text never a formula.
+    ledger["c3"].responsible_person = '=HYPERLINK("http://x")'
+    book = load_workbook(io.BytesIO(analysis_sheets.report_workbook(report, "文书甲", D(2026, 1, 5))))
+    assert book.sheetnames == [
+        "总体情况",
+        "纠纷类型",
+        "区域分布",
+        "纠纷高发村（社区）",
+        "重大群体性纠纷",
+        "超期未化解",
+        "研判意见",
+    ]
+    summary = book["总体情况"]
+    assert summary["A4"].value == "受理纠纷" and summary["C4"].value == 5 and summary["E4"].value == 1.5
+    assert summary["E4"].number_format == "0.0%"
+    rate = next(r for r in range(4, 14) if summary.cell(r, 1).value == "调解成功率")
+    assert abs(summary.cell(rate, 3).value - 0.667) < 1e-9 and summary.cell(rate, 3).number_format == "0.0%"
+    serious = book["重大群体性纠纷"]
+    assert isinstance(serious["B4"].value, datetime) and serious["B4"].number_format == "yyyy-mm-dd"
+    assert serious["E4"].value == 12 and serious["K4"].value.startswith("'=")  # shown, never run
+    overdue_sheet = book["超期未化解"]
+    assert [overdue_sheet.cell(r, 6).value for r in (4, 5, 6)] == [42, 37, 11]
+    assert "A1:L1" in {str(r) for r in overdue_sheet.merged_cells.ranges}
 
-def test_township_halves_split_on_the_fifteenth(county, ledger):
+
+def test_township_halves_split_on_the_fifteenth_and_a_running_period(county, ledger):
     first = analysis.build_report(db.session, county.mj, Period(2025, 10, 1), LATER)
     second = analysis.build_report(db.session, county.mj, Period(2025, 10, 2), LATER)
     assert (first.period.start, first.period.end) == (D(2025, 10, 1), D(2025, 10, 15))
@@ -100,8 +126,7 @@ def test_township_halves_split_on_the_fifteenth(county, ledger):
     assert [r.name for r in liulin.areas] == [county.ll_village.name, f"{county.ll.name}（本级）"]
     assert liulin.areas[1].criteria is None  # 本级 alone is no ledger filter
 
-
-def test_a_running_period_takes_todays_overdue_list(county, ledger):
+    # While October runs, the overdue list is today's ledger (its 超期 filter).
     today = D(2025, 10, 25)
     report = analysis.build_report(db.session, county.root, Period(2025, 10), today)
     assert report.running and report.live and report.as_of == today

@@ -1,11 +1,11 @@
 """调解民间纠纷分类统计表 on the hand-built ledger: categories with their sub-types, totals, a branch of the
-dictionary, a township's subtree; and the workbooks' layout (merged header cells, totals row, numbers
-as numbers, dates as dates, print setup)."""
+dictionary, a township's subtree; and its workbook's layout (title rows, two merged header rows, totals
+row, numbers as numbers, borders, widths, print setup)."""
 
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import DisputeType
-from portal.services import analysis, analysis_sheets
-from portal.services.analysis_periods import Period
+from portal.services import analysis_sheets
 from portal.services.dispute_table import build_table
 from tests import analysis_ledger
 
@@ -65,31 +64,3 @@ def test_table_by_category_with_sub_types_and_totals(county):
     assert "2025年10月1日至2025年10月31日" in sheet["A2"].value and county.root.name in sheet["A3"].value
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$4:$5"
     assert sheet.column_dimensions["A"].width >= 20
-
-
-def test_report_workbook_numbers_dates_and_safe_text(county):
-    cases = analysis_ledger.build(county)
-    cases["c3"].responsible_person = '=HYPERLINK("http://x")'
-    db.session.commit()
-    report = analysis.build_report(db.session, county.root, Period(2025, 10), date(2026, 6, 1))
-    book = load_workbook(io.BytesIO(analysis_sheets.report_workbook(report, "文书甲", date(2026, 1, 5))))
-    assert book.sheetnames == [
-        "总体情况",
-        "纠纷类型",
-        "区域分布",
-        "纠纷高发村（社区）",
-        "重大群体性纠纷",
-        "超期未化解",
-        "研判意见",
-    ]
-    summary = book["总体情况"]
-    assert summary["A4"].value == "受理纠纷" and summary["C4"].value == 5 and summary["E4"].value == 1.5
-    assert summary["E4"].number_format == "0.0%"
-    rate = next(r for r in range(4, 14) if summary.cell(r, 1).value == "调解成功率")
-    assert abs(summary.cell(rate, 3).value - 0.667) < 1e-9 and summary.cell(rate, 3).number_format == "0.0%"
-    serious = book["重大群体性纠纷"]
-    assert isinstance(serious["B4"].value, datetime) and serious["B4"].number_format == "yyyy-mm-dd"
-    assert serious["E4"].value == 12 and serious["K4"].value.startswith("'=")  # shown, never run
-    overdue = book["超期未化解"]
-    assert [overdue.cell(r, 6).value for r in (4, 5, 6)] == [42, 37, 11]
-    assert "A1:L1" in {str(r) for r in overdue.merged_cells.ranges}
