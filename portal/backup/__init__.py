@@ -341,9 +341,9 @@ def pg_env(url: URL) -> dict[str, str]:
         if value not in (None, ""):
             env[name] = str(value)
     for key, name in PG_QUERY_ENV.items():
-        value = url.query.get(key)
-        if value:
-            env[name] = value if isinstance(value, str) else value[0]
+        given = url.query.get(key)
+        if given:
+            env[name] = given if isinstance(given, str) else given[0]
     return env
 
 
