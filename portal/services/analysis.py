@@ -136,7 +136,8 @@ class Change:
             return "持平"
         ratio = self.ratio
         if ratio is None:
-            return f"新增{_plain(self.current)}"
+            shown = f"{self.current:.2f}" if isinstance(self.current, Decimal) else str(self.current)
+            return f"新增{shown}"
         word = "上升" if ratio > 0 else "下降"
         return f"{word}{abs(ratio) * 100:.1f}%"
 
@@ -149,10 +150,6 @@ class Change:
         if diff == 0:
             return "持平"
         return f"{'上升' if diff > 0 else '下降'}{abs(Decimal(diff)):.1f}个百分点"
-
-
-def _plain(value: Decimal | int) -> str:
-    return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
 
 
 @dataclass
