@@ -31,6 +31,7 @@ from portal.models.people import Mediator
 from portal.models.recognition import Recognition, RecognitionStatus, SubsidyPolicy
 from portal.services import DomainError, audit, recognition, sheets, subsidies
 from portal.services.deadlines import local_today
+from portal.services.scope import can_reach_org
 
 
 class SubsidyPolicyView(SecureModelView):
@@ -317,8 +318,8 @@ class RecognitionView(RecognitionPrints, SecureModelView):
         if not 0 < mediator_id < 2**31:  # beyond the database's integers: no such mediator
             abort(404)
         person = db.session.get(Mediator, mediator_id)
-        if person is None:
-            abort(404)
+        if person is None or not can_reach_org(current_user, person.organization):
+            abort(404)  # another subtree's mediator is not named, exactly like a missing one
         try:
             rec = recognition.nominate(
                 db.session,

@@ -1,0 +1,236 @@
+"""Two subtrees with one record of every kind each, for the security suite.
+
+The shared county (tests/factories.py) has 马集镇 (MJ) and 柳林镇 (LL) under the county. `build_world` adds,
+on each side, the records every route of the portal can be asked about: a registered case and a settled
+one (with its agreement), a 零报告, an expert, an assessment round with its results, a review with a
+linked case and a responsible party, an approved 调解能手, an issued document, a finished print job, a
+user's audit and sign-in rows; and, at MJ, an evaluator and a clerk, so that every role exists at the
+township level too. `World.own[key]` is an MJ record's id, `World.foreign[key]` the LL record of the
+same kind: to a user of MJ (entry_a, admin_a, evaluator_a, clerk_a) the foreign ids are out of scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import (
+    Expert,
+    Gender,
+    IncidentKind,
+    IssuedDocument,
+    PrintJob,
+    SubsidyPolicy,
+    User,
+    ZeroReport,
+)
+from portal.models.assessment import CriterionResult, PeriodKind
+from portal.models.audit import AuditEvent, SignInEvent, SignInKind
+from portal.models.document import DocumentKind
+from portal.models.formdef import FormDefinition
+from portal.models.print_job import PrintJobKind, PrintJobStatus
+from portal.models.review import ResponsibilityCause, ResponsibleKind
+from portal.services import audit, documents, review_parties, review_steps, scoring, standard_templates
+from portal.services import subsidies as subsidy_service
+from portal.services.deadlines import add_months, local_today
+from tests.assessment_ledger import settled
+from tests.conftest import PASSWORD
+from tests.factories import County, honour, new_case
+
+#: Users added at the townships, so that every role is also held below the county.
+EXTRA_USERS = {
+    "evaluator_a": ("马集考评员", "MJ", ["evaluator"]),
+    "clerk_a": ("马集文书", "MJ", ["clerk"]),
+    "evaluator_b": ("柳林考评员", "LL", ["evaluator"]),
+}
+
+
+@dataclass
+class World:
+    """Ids of the records of both subtrees: `own` at MJ, `foreign` at LL; `shared` for global ones."""
+
+    own: dict[str, int] = field(default_factory=dict)
+    foreign: dict[str, int] = field(default_factory=dict)
+    shared: dict[str, int] = field(default_factory=dict)
+    #: Year of the approved recognitions (for the batch print of certificates).
+    honour_year: int = 0
+
+
+def _user(session: Session, county: County, username: str) -> User:
+    full_name, code, roles = EXTRA_USERS[username]
+    org = {"MJ": county.mj, "LL": county.ll}[code]
+    user = User(username=username, full_name=full_name, organization=org)
+    user.roles = roles
+    user.set_password(PASSWORD)
+    session.add(user)
+    session.flush()
+    county.users[username] = user
+    return user
+
+
+def _side(session: Session, county: County, world: World, side: str, templates: dict) -> dict[str, int]:
+    """Build one township's records; return their ids by kind."""
+    today = local_today()
+    mj = side == "own"
+    org, village = (county.mj, county.mj_village) if mj else (county.ll, county.ll_village)
+    entry = county.users["entry_a" if mj else "entry_b"]
+    evaluator = county.users["evaluator_a" if mj else "evaluator_b"]
+    people = [county.mediators["马集调解员" if mj else "柳林调解员"]]
+    ids: dict[str, int] = {
+        "township": org.id,
+        "organization": village.id,
+        "mediator": people[0].id,
+        "user": entry.id,
+    }
+    with audit.acting_as(audit.Actor(entry.id, entry.full_name)):
+        # Accepted 27 days ago: due in three days, so it is also on the 超期预警 list.
+        case = new_case(
+            session,
+            entry,
+            org,
+            today=today,
+            accepted_on=today - timedelta(days=27),
+            parties=("甲某", "乙某") if mj else ("丙某", "丁某"),
+        )
+        done = settled(session, entry, org, people, today - timedelta(days=40))
+        report = ZeroReport(
+            organization=village,
+            period_start=add_months(today.replace(day=1), -2),
+            period_end=add_months(today.replace(day=1), -1) - timedelta(days=1),
+            reported_by=entry,
+            reported_on=today,
+            notes="本月排查未发现矛盾纠纷",
+        )
+        expert = Expert(
+            name="马集专家" if mj else "柳林镇专家", gender=Gender.MALE, profession="律师", organization=org
+        )
+        session.add_all([report, expert])
+        session.commit()
+    ids.update(case=case.id, settled=done.id, zero_report=report.id, expert=expert.id)
+    ids["audit"] = session.scalar(select(AuditEvent.id).where(AuditEvent.actor_id == entry.id).limit(1))
+    sign_in = SignInEvent(
+        kind=SignInKind.SIGN_IN, username=entry.username, user_id=entry.id, full_name=entry.full_name
+    )
+    session.add(sign_in)
+    with audit.acting_as(audit.Actor(evaluator.id, evaluator.full_name)):
+        rnd = scoring.open_round(
+            session,
+            evaluator,
+            template=templates["mediator"],
+            period_kind=PeriodKind.YEAR,
+            year=today.year,
+            targets=people,
+            today=today,
+        )
+        review = review_steps.open_review(
+            session,
+            evaluator,
+            title="马集镇越级上访倒查" if mj else "柳林镇越级上访倒查",
+            incident_kind=IncidentKind.PETITION,
+            incident_at=datetime.now(UTC) - timedelta(days=2),
+            incident_place="市信访局",
+            people_involved="王某某",
+            description="赴市上访",
+            cases=[done],
+            today=today,
+        )
+        review_steps.investigate(session, review, evaluator, investigators="张科长")
+        party = review_parties.name_party(
+            session,
+            review,
+            evaluator,
+            kind=ResponsibleKind.PERSON,
+            cause=ResponsibilityCause.HANDLING,
+            facts="未及时报告",
+            person_name="赵某",
+            position="村调委会主任",
+        )
+        session.commit()
+    assessment = rnd.assessments[0]
+    result = session.scalar(select(CriterionResult.id).where(CriterionResult.assessment_id == assessment.id))
+    rec = honour(session, people[0], 1 if mj else 2, year=world.honour_year)
+    session.flush()
+    document = IssuedDocument(
+        kind=DocumentKind.CERTIFICATE,
+        subject_type="recognition",
+        subject_id=rec.id,
+        title="调解能手荣誉证书",
+        number=rec.serial,
+        masked_name=people[0].name[0] + "**",
+        serial=documents.new_serial(),
+        sha256="0" * 64,
+        pages=1,
+        organization=org,
+        issued_by=evaluator,
+        issued_by_name=evaluator.full_name,
+    )
+    job = PrintJob(
+        kind=PrintJobKind.EVALUATIONS,
+        title=f"{rnd.title}考评结果通知书",
+        parameters={"round_id": rnd.id, "ids": [assessment.id]},
+        organization=org,
+        requested_by_name=evaluator.full_name,
+        status=PrintJobStatus.DONE,
+        total=1,
+        done=1,
+        pdf=b"%PDF-1.4\n%%EOF\n",
+    )
+    session.add_all([document, job])
+    session.commit()
+    ids.update(
+        sign_in=sign_in.id,
+        round=rnd.id,
+        assessment=assessment.id,
+        result=result,
+        review=review.id,
+        review_case=review.case_links[0].id,
+        review_party=party.id,
+        recognition=rec.id,
+        document=document.id,
+        print_job=job.id,
+    )
+    return ids
+
+
+def build_world(session: Session, root) -> World:
+    """Add both townships' records (and the forms of `root/forms`) to the shared county; commit."""
+    from portal.services import formdefs
+
+    county = County.load(session)
+    world = World(honour_year=local_today().year - 1)
+    for username in EXTRA_USERS:
+        _user(session, county, username)
+    formdefs.load_path(session, root / "forms", None)
+    templates = {t.target_kind.value: t for t in standard_templates.install(session)}
+    subsidy_service.policy(session)  # the standard tiers exist, so no page creates them on a GET
+    session.commit()
+    world.own = _side(session, county, world, "own", templates)
+    world.foreign = _side(session, county, world, "foreign", templates)
+    world.shared = {
+        "dispute_type": county_dispute_type(session),
+        "form_definition": session.scalar(select(FormDefinition.id).order_by(FormDefinition.id).limit(1)),
+        "assessment_template": templates["mediator"].id,
+        "subsidy_policy": session.scalar(select(SubsidyPolicy.id).limit(1)),
+    }
+    criteria = standard_recognition_criteria(session, world.honour_year)
+    world.shared["recognition_criteria"] = criteria
+    return world
+
+
+def county_dispute_type(session: Session) -> int:
+    """Return the id of a dispute type that has a form (物业纠纷, code 14)."""
+    from portal.models import DisputeType
+
+    return session.scalar(select(DisputeType.id).where(DisputeType.code == "14"))
+
+
+def standard_recognition_criteria(session: Session, year: int) -> int:
+    """Store the year's 调解能手 criteria (as an admin saving them would) and return their id."""
+    from portal.services import recognition
+
+    rules = recognition.criteria_for(session, year)
+    session.commit()
+    return rules.id
