@@ -23,7 +23,6 @@ from portal.admin.base import PortalIndexView
 from portal.admin.documents.issued import IssuedDocumentView
 from portal.admin.documents.print_jobs import PrintJobView
 from portal.admin.imports.views import ImportView
-from portal.admin.imports.views import ImportView
 from portal.admin.ledger.cases import CaseView, CaseWarningView, MyCaseView
 from portal.admin.ledger.zero_reports import ZeroReportView
 from portal.admin.registers.orgs import OrganizationView
@@ -147,9 +146,6 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(PrintJobView(PrintJob, name="批量打印", endpoint="print_jobs", category=SYSTEM))
     admin.add_view(AuditEventView(AuditEvent, name="审计日志", endpoint="audit", category=SYSTEM))
     admin.add_view(SignInEventView(SignInEvent, name="登录日志", endpoint="sign_ins", category=SYSTEM))
-    admin.add_view(
-        ImportView(name="数据导入", endpoint="imports", menu_icon_type="fa", menu_icon_value="fa-upload")
-    )
     admin.add_view(
         ImportView(name="数据导入", endpoint="imports", menu_icon_type="fa", menu_icon_value="fa-upload")
     )
