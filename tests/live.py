@@ -10,8 +10,8 @@ seeded live server and one browser per test process.
   PORTAL_REQUIRE_BROWSER=1 a missing Chromium (or Playwright) is a failure instead, so CI never skips them.
 - `screenshot`: full-page pictures, under docs/screenshots/ with PORTAL_SCREENSHOTS=docs (`make
   screenshots`), otherwise in a temporary folder so that a test run leaves the working tree clean.
-- `log_in`, `choose`, `fill_date`, and on a case page `take_step`, `confirm`, `status`, `step_buttons`: the
-  gestures the browser tests repeat.
+- `log_in`, `log_out`, `nav`, `choose`, `fill_date`, and on a case page `take_step`, `confirm`, `status`,
+  `step_buttons`: the gestures the browser tests repeat.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Nothing but the live server resolves, so a page that tried to reach another host could not.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 #: Set either to make a missing browser a failure (CI must never skip the browser tests).
 REQUIRE_BROWSER_VARS = ("PORTAL_REQUIRE_BROWSER", "CI")
@@ -111,6 +113,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             "Install Debian's chromium package; CI sets PORTAL_REQUIRE_BROWSER=1 to make this a failure.",
             red=True,
         )
+
+
+# Runs before the page's own scripts (Playwright injects it; the page's policy does not apply to it).
+COLLECT_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " at " + e.sourceFile + ":" + e.lineNumber + " " + (e.sample || ""));
+});
+"""
 
 
 # --- the live server --------------------------------------------------------------------------------
@@ -217,14 +229,51 @@ def log_in_demo(page: Page, username: str) -> None:
     log_in(page, username, DEMO_PASSWORD)
 
 
-def choose(page: Page, field_id: str, text: str) -> None:
-    """Pick `text` in the Select2 widget of `<select id=field_id>` as a person would: open, type, click."""
+def log_out(page: Page) -> None:
+    """Sign out through the user menu and land on the sign-in page."""
+    page.wait_for_load_state("load")
+    logout = page.get_by_role("button", name="退出登录")
+    for _ in range(3):  # under load the first click can land before Bootstrap's handler is bound
+        page.locator("#user-menu").click()
+        try:
+            expect(logout).to_be_visible(timeout=2000)
+            break
+        except AssertionError:
+            continue
+    logout.click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_text("您已安全退出")).to_be_visible()
+
+
+def nav(page: Page, category: str, item: str) -> None:
+    """Open `item` from the menu `category` of the top navigation bar, as a person would."""
+    page.wait_for_load_state("load")
+    bar = page.locator(".portal-nav")
+    link = bar.get_by_role("link", name=item, exact=True)
+    for _ in range(3):  # the dropdown opens once Bootstrap's handler is bound
+        bar.get_by_role("link", name=category, exact=True).click()
+        try:
+            expect(link).to_be_visible(timeout=2000)
+            break
+        except AssertionError:
+            continue
+    link.click()
+    expect(page.locator(".portal-title")).to_have_text(item)
+
+
+def choose(page: Page, field_id: str, text: str, exact: bool = False) -> None:
+    """Pick `text` in the Select2 widget of `<select id=field_id>` as a person would: open, type, click.
+
+    The first option containing `text` is picked, or with `exact` the option reading just `text` (调解员,
+    not 首席调解员).
+    """
     page.locator(f"#s2id_{field_id}").click()
     page.keyboard.type(text)
-    page.locator(".select2-drop-active .select2-result-label", has_text=text).first.click()
+    label = re.compile(rf"^\s*{re.escape(text)}\s*$") if exact else text
+    page.locator(".select2-drop-active .select2-result-label", has_text=label).first.click()
     expect(page.locator(f"#s2id_{field_id}")).to_contain_text(text)
-    selected = page.locator(f"select#{field_id} option:checked").all_inner_texts()
-    assert any(text in option for option in selected), (field_id, selected)
+    selected = [o.strip() for o in page.locator(f"select#{field_id} option:checked").all_inner_texts()]
+    assert any(text == o if exact else text in o for o in selected), (field_id, selected)
 
 
 def fill_date(page: Page, field_id: str, value: str) -> None:

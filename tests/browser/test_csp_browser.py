@@ -27,7 +27,7 @@ from portal.models.print_job import PrintJobKind
 from portal.services import audit, formdefs
 from tests.conftest import PASSWORD, make_app
 from tests.factories import County, build_county, new_case
-from tests.live import choose, expect, log_in, serving
+from tests.live import COLLECT_VIOLATIONS, choose, expect, log_in, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -35,15 +35,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# Runs before the page's own scripts (Playwright injects it; the page's policy does not apply to it).
-COLLECT_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.__cspViolations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline")
-    + " at " + e.sourceFile + ":" + e.lineNumber + " " + (e.sample || ""));
-});
-"""
 
 
 @pytest.fixture(scope="module")
