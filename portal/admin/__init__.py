@@ -27,6 +27,11 @@ from portal.admin.ledger.cases import CaseView, CaseWarningView, MyCaseView
 from portal.admin.ledger.zero_reports import ZeroReportView
 from portal.admin.registers.orgs import OrganizationView
 from portal.admin.registers.people import ExpertView, MediatorView
+from portal.admin.screening.assignments import AssignmentView
+from portal.admin.screening.common import CATEGORY as SCREENING
+from portal.admin.screening.meetings import MeetingView
+from portal.admin.screening.plans import ScreeningPlanView
+from portal.admin.screening.records import ScreeningRecordView
 from portal.admin.system.dictionary import DisputeTypeView
 from portal.admin.system.formdefs import FormDefinitionView
 from portal.admin.system.logs import AuditEventView, SignInEventView, install_labels
@@ -35,6 +40,7 @@ from portal.extensions import db
 from portal.models import (
     AssessmentRound,
     AssessmentTemplate,
+    Assignment,
     AuditEvent,
     Case,
     DisputeType,
@@ -42,10 +48,13 @@ from portal.models import (
     FormDefinition,
     IssuedDocument,
     Mediator,
+    Meeting,
     Organization,
     PrintJob,
     Recognition,
     RecognitionCriteria,
+    ScreeningPlan,
+    ScreeningRecord,
     SignInEvent,
     SubsidyPolicy,
     User,
@@ -107,6 +116,16 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ZeroReportView(ZeroReport, name="零报告", endpoint="zero_reports", category=LEDGER))
     admin.add_view(AnalysisView(name="分析研判报告", endpoint="analysis", category=ANALYSIS))
     admin.add_view(DisputeTableView(name="纠纷分类统计表", endpoint="dispute_table", category=ANALYSIS))
+    admin.add_view(
+        ScreeningPlanView(ScreeningPlan, name="排查计划", endpoint="screening_plans", category=SCREENING)
+    )
+    admin.add_view(
+        ScreeningRecordView(
+            ScreeningRecord, name="排查记录", endpoint="screening_records", category=SCREENING
+        )
+    )
+    admin.add_view(MeetingView(Meeting, name="研判会议", endpoint="meetings", category=SCREENING))
+    admin.add_view(AssignmentView(Assignment, name="交办督办", endpoint="assignments", category=SCREENING))
     admin.add_view(
         OrganizationView(Organization, name="调解组织", endpoint="organizations", category=REGISTERS)
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal.models.auth import Role, User
 from portal.models.base import utcnow
 from portal.models.case import Case
-from portal.models.meeting import AssignmentStatus, Meeting, MeetingDecision
+from portal.models.meeting import AssignmentStatus, Meeting, MeetingDecision, MeetingKind
 from portal.models.org import OrgStatus
 from portal.services import DomainError, reviews
 from portal.services.scope import can_reach_org, org_in_scope
@@ -80,6 +80,7 @@ def prepare_meeting(
         raise DomainError("会议纪要已作废，不能修改")
     with session.no_autoflush:
         required(meeting.kind, "请选择会议类型", "kind")
+        meeting.kind = MeetingKind(meeting.kind)  # a form hands in the value
         required(meeting.held_on, "请填写会议日期", "held_on")
         not_future(meeting.held_on, today, "会议日期", "held_on")
         meeting.title = (

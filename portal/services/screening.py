@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.models.auth import User
-from portal.models.case import Case, CaseSource
+from portal.models.case import Case, CaseSource, RiskLevel
 from portal.models.meeting import Meeting
 from portal.models.org import Organization, OrgStatus
 from portal.models.people import Mediator
@@ -88,6 +88,7 @@ def _check_finding(finding: ScreeningFinding, today: date) -> None:
         raise DomainError("排查发现的涉及人数应为正整数", "findings")
     not_future(finding.occurred_on, today, "发生日期", "findings")
     finding.status = finding.status or FindingStatus.PENDING
+    finding.risk_level = RiskLevel(finding.risk_level or RiskLevel.LOW)
 
 
 def _check_text(record: ScreeningRecord, actor: User, today: date) -> None:
@@ -130,6 +131,7 @@ def prepare_record(session: Session, record: ScreeningRecord, actor: User, *, to
     with session.no_autoflush:
         _check_plan(record)
         required(record.kind, "请选择排查方式", "kind")
+        record.kind = ScreeningKind(record.kind)  # a form hands in the value
         record.theme = clean_text(record.theme, 100, "排查主题", "theme")
         if record.kind == ScreeningKind.SPECIAL and not record.theme:
             raise DomainError("专项排查请填写排查主题", "theme")
@@ -138,6 +140,7 @@ def prepare_record(session: Session, record: ScreeningRecord, actor: User, *, to
                 raise DomainError(f"{area.name}不在{org.name}的辖区内", "areas")
         _check_text(record, actor, today)
         required(record.result, "请选择排查结果", "result")
+        record.result = RecordResult(record.result)
         if record.result == RecordResult.FOUND and not record.findings:
             raise DomainError("排查结果为“发现矛盾纠纷”的，请至少填写一条排查发现", "findings")
         if record.result == RecordResult.NONE and record.findings:

@@ -63,6 +63,7 @@ def prepare_plan(session: Session, plan: ScreeningPlan, actor: User, *, today: d
     if org.status == OrgStatus.REVOKED:
         raise DomainError(f"{org.name}已撤销，不能组织排查", "organization")
     required(plan.kind, "请选择排查方式", "kind")
+    plan.kind = ScreeningKind(plan.kind)  # a form hands in the value
     plan.theme = clean_text(plan.theme, 100, "排查主题", "theme")
     if plan.kind == ScreeningKind.SPECIAL and not plan.theme:
         raise DomainError("专项排查请填写排查主题（如节前、婚恋家庭、土地承包）", "theme")

@@ -27,6 +27,10 @@ READERS = {
     "form_definitions": {"admin"},
     "issued_documents": {"admin", "evaluator", "clerk"},
     "print_jobs": {"admin", "evaluator", "clerk"},
+    "screening_plans": {"admin", "evaluator", "clerk", "entry"},
+    "screening_records": {"admin", "evaluator", "clerk", "entry"},
+    "meetings": {"admin", "evaluator", "clerk", "entry"},
+    "assignments": {"admin", "evaluator", "clerk", "entry"},
 }
 # endpoint -> roles that may open the create form
 CREATORS = {
@@ -51,6 +55,10 @@ CREATORS = {
     "form_definitions": {"admin"},
     "issued_documents": set(),
     "print_jobs": set(),
+    "screening_plans": {"admin", "entry"},
+    "screening_records": {"admin", "entry"},
+    "meetings": {"admin", "entry"},
+    "assignments": set(),
 }
 # endpoint -> roles that may change its records (forms, actions, steps); none: a read-only register
 WRITERS = {
@@ -75,6 +83,10 @@ WRITERS = {
     "form_definitions": {"admin"},
     "issued_documents": set(),
     "print_jobs": set(),
+    "screening_plans": {"admin", "entry"},
+    "screening_records": {"admin", "entry"},
+    "meetings": {"admin", "entry"},
+    "assignments": {"admin", "entry"},
 }
 ROLE_USERS = {"admin": "admin", "evaluator": "evaluator", "clerk": "clerk", "entry": "entry_a"}
 

@@ -47,6 +47,7 @@ from portal.admin.ledger.columns import (
 from portal.admin.ledger.figure_filters import OrgOwnFilter, ProgressFilter
 from portal.admin.ledger.prints import CasePrintMixin
 from portal.admin.ledger.steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
+from portal.admin.screening.case_link import FindingRegistrationMixin
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.case import (
@@ -73,7 +74,7 @@ from portal.services.scope import org_in_scope, org_in_scope_or_above
 from portal.validators import PastDate, mask_id_number, mask_phone
 
 
-class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
+class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, SecureModelView):
     """矛盾纠纷排查调处登记册."""
 
     write_roles = frozenset({Role.ADMIN, Role.ENTRY})
@@ -305,7 +306,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         # appear once one is picked (the answers fragment).
         form.dispute_type.allow_blank = True
         form.dispute_type.blank_text = "请选择纠纷类型"
-        return form
+        return self.prefill_from_finding(form)  # 登记为案件 from a 排查发现 (admin/screening/case_link.py)
 
     def edit_form(self, obj: Any = None) -> Any:
         form = super().edit_form(obj)
@@ -327,6 +328,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, SecureModelView):
         self.apply_answers(model)
         if is_created:
             cases.prepare_registration(db.session, model, current_user, today=local_today(), rules=rules())
+            self.link_finding(model)
         else:
             cases.check_correction(model, current_user, today=local_today())
 

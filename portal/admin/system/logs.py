@@ -27,6 +27,7 @@ from portal.models.audit import AuditAction, AuditEvent, SignInEvent, SignInKind
 from portal.models.auth import Role, User
 from portal.models.base import Base, LabeledEnum
 from portal.models.case import CaseEventKind
+from portal.models.meeting import AssignmentEventKind
 from portal.models.review import ReviewEventKind
 from portal.services.audit import UNAUDITED
 from portal.services.scope import subtree_ids
@@ -69,15 +70,21 @@ ENTITY_LABELS = {
     "document_counter": "文书编号计数",
     "issued_document": "文书出具记录",
     "print_job": "批量打印",
+    "screening_plan": "排查计划",
+    "screening_record": "排查记录",
+    "screening_finding": "排查发现",
+    "meeting": "研判会议",
+    "meeting_decision": "议定事项",
+    "assignment": "交办事项",
+    "assignment_event": "督办记录",
     "database": "数据库（备份与恢复）",
     "analysis_report": "分析研判",
 }
 ENTITY_CHOICES = list(ENTITY_LABELS.items())
 
 #: The Chinese names of the workflow steps, for the filter of 办理 entries.
-STEP_CHOICES = [
-    (kind.label, kind.label) for kinds in (CaseEventKind, ReviewEventKind, RoundEventKind) for kind in kinds
-]
+STEP_KINDS = (CaseEventKind, ReviewEventKind, RoundEventKind, AssignmentEventKind)
+STEP_CHOICES = [(name, name) for name in dict.fromkeys(kind.label for kinds in STEP_KINDS for kind in kinds)]
 
 #: Labels of fields that no register view shows (bookkeeping, or edited through a page of its own).
 MORE_LABELS: dict[str, dict[str, str]] = {
@@ -116,6 +123,22 @@ MORE_LABELS: dict[str, dict[str, str]] = {
         "answers": "附加信息",
         "form_version": "表单版本",
     },
+    "screening_finding": {
+        "record": "所属排查记录",
+        "status": "处理状态",
+        "case": "登记的案件",
+        "handled_on": "处理日期",
+        "handled_by": "处理人",
+        "dismiss_reason": "核实情况",
+    },
+    "meeting_decision": {
+        "meeting": "所属会议",
+        "content": "议定事项",
+        "case": "相关案件",
+        "withdrawn_on": "撤销日期",
+        "withdrawn_reason": "撤销原因",
+    },
+    "assignment_event": {"assignment": "所属交办事项", "organization": "办理单位"},
     "party": {"case": "所属案件", "ethnicity": "民族", "birth_date": "出生日期", "sort_order": "排序"},
     "case_event": {"case": "所属案件", "organization": "办理单位"},
     "mediation_session": {
