@@ -5,7 +5,8 @@ seeded live server and one browser per test process.
 
 - `live_app` / `live_server`: the real app with CSRF on, over a fresh SQLite file migrated with the real
   migrations and filled by `seed_demo` (a small demo county), served in a thread on 127.0.0.1.
-- `browser`: Debian's Chromium (`/usr/bin/chromium`, never a downloaded one), launched once per session.
+- `browser`: the system's Chromium (`/usr/bin/chromium`, or the file named by PORTAL_CHROMIUM; never one that
+  Playwright downloads), launched once per session.
   Without it the tests are skipped with a loud message, repeated in the terminal summary; with CI=1 or
   PORTAL_REQUIRE_BROWSER=1 a missing Chromium (or Playwright) is a failure instead, so CI never skips them.
 - `screenshot`: full-page pictures, under docs/screenshots/ with PORTAL_SCREENSHOTS=docs (`make
@@ -59,10 +60,13 @@ SKIP_PREFIX = "BROWSER TESTS NOT RUN"
 
 
 def chromium_path() -> str | None:
-    """Return the system Chromium, if there is one."""
+    """Return the system Chromium: PORTAL_CHROMIUM if set (None when that file is missing), else Debian's."""
+    chosen = os.environ.get("PORTAL_CHROMIUM")
+    if chosen:
+        return chosen if Path(chosen).is_file() else None
     if Path("/usr/bin/chromium").is_file():
         return "/usr/bin/chromium"
-    return shutil.which("chromium")
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def browser_required() -> bool:
@@ -171,7 +175,7 @@ def browser() -> Iterator[Browser]:
     """Launch one headless system Chromium for the session (see `missing_browser` when there is none)."""
     executable = chromium_path()
     if executable is None:
-        missing_browser("Chromium (/usr/bin/chromium or `chromium` on PATH)")
+        missing_browser("Chromium (PORTAL_CHROMIUM, /usr/bin/chromium or `chromium` on PATH)")
     api = playwright_api()
     with api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
