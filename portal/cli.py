@@ -99,7 +99,8 @@ def register_cli(app: Flask) -> None:
         connection = Redis.from_url(url)
         # The worker runs inside this command's app context; each job opens its own (pdf.jobs).
         queue = Queue(app.config.get("PRINT_JOBS_QUEUE") or QUEUE, connection=connection)
-        Worker([queue], connection=connection).work(burst=burst)
+        # Every minute (RQ's default: ten), look for jobs whose worker died and run them again (pdf.jobs).
+        Worker([queue], connection=connection, maintenance_interval=60).work(burst=burst)
 
     register_import_cli(app)
 

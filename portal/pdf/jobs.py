@@ -10,6 +10,14 @@ Runners: `PRINT_JOBS_SYNC` runs the job at once in the caller's session (tests);
 job goes to the RQ queue `portal-print`, served by `flask print-worker` on any host; otherwise (the
 embedded default) one background thread per process runs the jobs in turn.
 
+A worker that dies mid-job (killed, out of memory, its host restarted): RQ runs the job again
+(`RQ_RETRIES` times; at once when only the work-horse died, within about two minutes when the whole
+worker did and another worker is running), and the new attempt takes the job over from the dead one. Each
+attempt is known by the time it claimed the job (`started_at`); only the attempt that holds the job may
+finish it, so a presumed-dead attempt that was merely slow can never issue a second set of serials.
+When RQ gives up (or Redis lost the job), the job page marks the job failed with the reason at once;
+without RQ, a job left 生成中 is failed after `STALE_AFTER`.
+
 Every issued record's `sha256` and `pages` describe the file that was handed out (the batch PDF), so
 the hash of a downloaded batch checks against any of its serials.
 """
@@ -18,12 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_request_context
@@ -55,6 +64,14 @@ STALE_AFTER = timedelta(minutes=30)
 QUEUE = "portal-print"
 #: The most documents one job may hold (a county has a few hundred honours or targets a year).
 MAX_ITEMS = 5000
+#: How many times RQ runs a job again after its worker died.
+RQ_RETRIES = 2
+#: A queued job whose RQ job is gone this long after submission was lost with Redis: it is marked failed.
+LOST_AFTER = timedelta(minutes=2)
+
+
+class Superseded(Exception):
+    """This attempt no longer holds the job: a retry took it over, or it was marked failed meanwhile."""
 
 
 # --- submitting ------------------------------------------------------------------------------------
@@ -77,6 +94,8 @@ def submit(session: Session, actor: User, kind: PrintJobKind | str, **params: An
         raise DomainError(f"一次最多打印{MAX_ITEMS}份，请分批提交")
     if base_url:
         job.parameters = {**job.parameters, "base_url": base_url}
+    # Names the job on the RQ queue: unique even when several portals share one Redis.
+    job.parameters = {**job.parameters, "token": uuid.uuid4().hex}
     job.requested_by, job.requested_by_name = actor, actor.full_name
     job.total = len(job.parameters["ids"])
     session.add(job)
@@ -205,8 +224,16 @@ def chunks(items: list[Any], size: int | None = None) -> Iterator[list[Any]]:
 
 
 def reap_stale(session: Session, now: datetime | None = None) -> int:
-    """Mark jobs whose process died mid-way (生成中 for longer than STALE_AFTER) failed; commits."""
+    """Mark jobs whose process died mid-way failed; commits; returns how many.
+
+    With RQ, a job that RQ gave up on (its retries spent) or that Redis lost is failed at once; any
+    job still 生成中 after STALE_AFTER is failed too.
+    """
     now = now or utcnow()
+    lost = 0
+    runner = runner_for(current_app)
+    if isinstance(runner, RQRunner):
+        lost = runner.reap(session, now)
     result = session.execute(
         update(PrintJob)
         .where(PrintJob.status == PrintJobStatus.RUNNING, PrintJob.started_at < now - STALE_AFTER)
@@ -217,21 +244,25 @@ def reap_stale(session: Session, now: datetime | None = None) -> int:
         )
     )
     session.commit()
-    return getattr(result, "rowcount", 0) or 0
+    return lost + (getattr(result, "rowcount", 0) or 0)
 
 
-def run(job_id: int, processes: int | None = None) -> PrintJob | None:
+def run(job_id: int, processes: int | None = None, take_over: bool = False) -> PrintJob | None:
     """Run a queued job in the current app context (any thread or worker); return it, or None if unknown.
 
-    `processes` overrides `PRINT_PROCESSES` (RQ workers lay out in their own process).
+    `processes` overrides `PRINT_PROCESSES` (RQ workers lay out in their own process). `take_over`
+    (RQ, whose earlier attempt of this job has died) claims a job that is still 生成中 as well.
 
-    The job is claimed with a conditional UPDATE, so a job handed to two workers runs once.
+    The job is claimed with a conditional UPDATE, so a job handed to two workers runs once; the claim's
+    time names this attempt, and only the attempt holding the job finishes it (`_hold`).
     """
     session = db.session
+    claimable = [PrintJobStatus.QUEUED, PrintJobStatus.RUNNING] if take_over else [PrintJobStatus.QUEUED]
+    attempt = utcnow()
     claimed = session.execute(
         update(PrintJob)
-        .where(PrintJob.id == job_id, PrintJob.status == PrintJobStatus.QUEUED)
-        .values(status=PrintJobStatus.RUNNING, started_at=utcnow(), done=0)
+        .where(PrintJob.id == job_id, PrintJob.status.in_(claimable))
+        .values(status=PrintJobStatus.RUNNING, started_at=attempt, done=0, error=None)
     )
     session.commit()
     job = session.get(PrintJob, job_id)
@@ -245,7 +276,11 @@ def run(job_id: int, processes: int | None = None) -> PrintJob | None:
     context = nullcontext() if has_request_context() else current_app.test_request_context(base_url=base_url)
     try:
         with context, audit.acting_as(actor):
-            _execute(session, job, processes or int(current_app.config.get("PRINT_PROCESSES") or 1))
+            _execute(session, job, attempt, processes or int(current_app.config.get("PRINT_PROCESSES") or 1))
+    except Superseded:
+        session.rollback()
+        log.warning("print job %s: attempt of %s was superseded; its result is dropped", job_id, attempt)
+        return session.get(PrintJob, job_id)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the job, in Chinese
         session.rollback()
         if isinstance(exc, DomainError):
@@ -257,8 +292,9 @@ def run(job_id: int, processes: int | None = None) -> PrintJob | None:
             log.exception("print job %s failed", job_id)
             message = f"生成失败：系统内部错误（{type(exc).__name__}），请联系管理员"
         job = session.get(PrintJob, job_id)
-        if job is None:
-            return None
+        if job is None or not _hold(session, job_id, attempt):
+            session.rollback()
+            return job
         job.status, job.error, job.finished_at = PrintJobStatus.FAILED, message, utcnow()
         with audit.acting_as(actor):
             audit.record(session, AuditAction.EXPORT, "print_job", job.id, f"批量打印失败：{message}")
@@ -296,9 +332,25 @@ def _typeset(session: Session, job: PrintJob, plan: Plan, processes: int) -> tup
     return join_pdf(laid_out)
 
 
-def _execute(session: Session, job: PrintJob, processes: int) -> None:
+def _hold(session: Session, job_id: int, attempt: datetime) -> bool:
+    """Lock the job's row and return whether this attempt (claimed at `attempt`) still holds it."""
+    held = session.scalar(
+        select(PrintJob.id)
+        .where(
+            PrintJob.id == job_id,
+            PrintJob.status == PrintJobStatus.RUNNING,
+            PrintJob.started_at == attempt,
+        )
+        .with_for_update()
+    )
+    return held is not None
+
+
+def _execute(session: Session, job: PrintJob, attempt: datetime, processes: int) -> None:
     plan = PLANS[job.kind](session, job)
     pdf, pages = _typeset(session, job, plan, processes)
+    if not _hold(session, job.id, attempt):
+        raise Superseded
     job.done = job.total
     sha256 = hashlib.sha256(pdf).hexdigest()
     if plan.fields is not None:
@@ -402,19 +454,61 @@ class RQRunner:
 
         self.queue = Queue(queue, connection=Redis.from_url(redis_url))
 
+    @staticmethod
+    def rq_id(job: PrintJob) -> str:
+        return f"portal-print-{job.id}-{job.parameters.get('token', '')}"
+
     def enqueue(self, job_id: int) -> None:
-        self.queue.enqueue(run_job, job_id, job_timeout=3600, description=f"print job {job_id}")
+        from rq import Retry
+
+        job = db.session.get(PrintJob, job_id)
+        self.queue.enqueue(
+            run_job,
+            job_id,
+            job_id=self.rq_id(job) if job is not None else None,
+            job_timeout=3600,
+            retry=Retry(max=RQ_RETRIES),
+            description=f"print job {job_id}",
+        )
+
+    def reap(self, session: Session, now: datetime) -> int:
+        """Fail the unfinished jobs that RQ gave up on (retries spent) or lost (Redis restarted)."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        unfinished = session.scalars(
+            select(PrintJob).where(PrintJob.status.in_([PrintJobStatus.QUEUED, PrintJobStatus.RUNNING]))
+        ).all()
+        reaped = 0
+        for job in unfinished:
+            if "token" not in job.parameters:  # submitted before jobs were named: left to STALE_AFTER
+                continue
+            try:
+                state = Job.fetch(self.rq_id(job), connection=self.queue.connection).get_status()
+            except NoSuchJobError:
+                state = None
+            created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)
+            if state == JobStatus.FAILED or (state is None and created < now - LOST_AFTER):
+                job.status, job.finished_at = PrintJobStatus.FAILED, now
+                job.error = (
+                    f"生成中断：打印进程意外退出，已自动重试{RQ_RETRIES}次仍未完成，请重新提交批量打印"
+                    if state == JobStatus.FAILED
+                    else "生成中断：任务队列已丢失该任务（Redis 重启），请重新提交批量打印"
+                )
+                reaped += 1
+        return reaped
 
 
 def run_job(job_id: int) -> None:
     """RQ entry point: run the job in a fresh app context of the worker's app.
 
     Laid out in the worker's own (forked, per-job) process: RQ spreads jobs over workers, so run one
-    `flask print-worker` per core rather than a pool per job.
+    `flask print-worker` per core rather than a pool per job. RQ runs a job again only after the
+    attempt before it died, so this attempt takes over a job that attempt left 生成中.
     """
     with current_app.app_context():
         try:
-            run(job_id, processes=1)
+            run(job_id, processes=1, take_over=True)
         finally:
             db.session.remove()
 
