@@ -97,6 +97,8 @@ TYPE_WEIGHTS = {
     "环境污染": 2,
     "医疗": 1,
 }
+# Disputes that turn violent if left alone (邻里, 婚姻家庭, 宅基地…): mediation more often averts a crime.
+CRIME_PRONE = frozenset({"婚姻家庭", "邻里", "房屋宅基地", "损害赔偿", "山林土地", "征地拆迁"})
 # The types an industry committee handles, and how busy it is relative to a village committee.
 INDUSTRY_TYPES: dict[Industry, tuple[str, float]] = {
     Industry.TRAFFIC: ("道路交通事故", 10),
@@ -838,7 +840,20 @@ class _Seeder:
             self._script(history, info, plan.hold)
         except _Stop:
             pass
+        self._averted(case, stem)
         return case, history.events
+
+    def _averted(self, case: Case, stem: str) -> None:
+        """防止民转刑 / 防止群体性上访: what a successful mediation averted (counted by the 司法部 table).
+
+        Drawn from the case's own number rather than the shared stream, so the rest of the demo is unchanged.
+        """
+        if case.agreement is None:
+            return
+        draw = random.Random(f"{case.number}/averted")
+        crime = {RiskLevel.HIGH: 0.4, RiskLevel.MEDIUM: 0.12, RiskLevel.LOW: 0.01}[case.risk_level]
+        case.prevented_crime = draw.random() < crime * (1.5 if stem in CRIME_PRONE else 0.4)
+        case.prevented_group_petition = case.is_group and draw.random() < 0.6
 
     def _localise(self, text: str, township: str | None, village: str | None) -> str:
         """Put the case's own village and township into a template's text."""
