@@ -17,7 +17,7 @@ import html
 import random
 import re
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -29,11 +29,32 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
 from portal.extensions import db
-from portal.models import IncidentKind, IssuedDocument, PrintJob
+from portal.models import (
+    IncidentKind,
+    IssuedDocument,
+    Meeting,
+    MeetingKind,
+    PrintJob,
+    RecordResult,
+    ScreeningFinding,
+    ScreeningKind,
+    ScreeningPlan,
+    ScreeningRecord,
+)
 from portal.models.assessment import PeriodKind
 from portal.models.document import DocumentKind
 from portal.models.print_job import PrintJobKind, PrintJobStatus
-from portal.services import documents, formdefs, review_steps, scoring, standard_templates
+from portal.services import (
+    assignments,
+    documents,
+    formdefs,
+    meetings,
+    review_steps,
+    scoring,
+    screening,
+    screening_plans,
+    standard_templates,
+)
 from portal.services.deadlines import local_today
 from tests.assessment_ledger import failed, in_mediation, settled
 from tests.auth.conftest import fresh_client
@@ -189,6 +210,54 @@ def _build_ledger() -> None:
     )
     db.session.add_all([document, job])
     db.session.commit()
+    _build_screening(county, today)
+
+
+def _build_screening(county: County, today: date) -> None:
+    """A 排查 plan, a record with a pending finding, a 无纠纷 record, minutes with a decision handed out."""
+    entry_a, admin = county.users["entry_a"], county.users["admin"]
+    plan = ScreeningPlan(
+        organization=county.mj,
+        kind=ScreeningKind.ROLLING,
+        period_start=today,
+        period_end=today,
+        responsible_person="马集所长",
+    )
+    screening_plans.prepare_plan(db.session, plan, entry_a, today=today)
+    db.session.commit()
+    for result, findings in ((RecordResult.FOUND, ["宅基地纠纷"]), (RecordResult.NONE, [])):
+        record = ScreeningRecord(
+            organization=county.mj,
+            plan=plan,
+            kind=ScreeningKind.ROLLING,
+            screened_on=today,
+            situation="走访",
+            result=result,
+            other_screeners="网格员",
+        )
+        record.areas = [county.mj_village]
+        record.findings = [ScreeningFinding(summary=text, people_involved=2) for text in findings]
+        screening.file_record(db.session, record, entry_a, today=today)
+    meeting = Meeting(
+        organization=county.root,
+        kind=MeetingKind.MONTHLY,
+        held_on=today,
+        place="县司法局",
+        host="局长",
+        content="研判",
+        external_attendees="派出所",
+    )
+    meetings.record_meeting(db.session, meeting, admin, today=today, decisions="化解\n排查")
+    assignments.assign(
+        db.session,
+        meeting.decisions[0],
+        admin,
+        organization=county.mj,
+        owner_person="所长",
+        content=None,
+        deadline=today,
+        today=today,
+    )
 
 
 class Crawl:
