@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app
-from flask_admin import Admin, expose
+from flask import Flask
+from flask_admin import Admin
 from flask_admin import babel as flask_admin_babel
 from flask_admin.theme import Bootstrap4Theme
-from flask_login import current_user
 
 from portal.admin.analysis import AnalysisView, DisputeTableView
 from portal.admin.assessment.reviews import ReviewView, case_reviews
@@ -19,7 +18,7 @@ from portal.admin.assessment.rewards import (
     SubsidyView,
 )
 from portal.admin.assessment.rounds import AssessmentRoundView, AssessmentTemplateView
-from portal.admin.base import PortalIndexView
+from portal.admin.dashboard import DashboardView
 from portal.admin.documents.issued import IssuedDocumentView
 from portal.admin.documents.print_jobs import PrintJobView
 from portal.admin.imports.views import ImportView
@@ -36,7 +35,6 @@ from portal.admin.system.dictionary import DisputeTypeView
 from portal.admin.system.formdefs import FormDefinitionView
 from portal.admin.system.logs import AuditEventView, SignInEventView, install_labels
 from portal.admin.system.users import UserView
-from portal.extensions import db
 from portal.models import (
     AssessmentRound,
     AssessmentTemplate,
@@ -61,31 +59,12 @@ from portal.models import (
     ZeroReport,
 )
 from portal.models.review import AccountabilityReview
-from portal.services import stats
-from portal.services.deadlines import DeadlineRules, local_today
 
 LEDGER = "矛盾纠纷"
 REGISTERS = "组织与人员"
 SYSTEM = "系统管理"
 ASSESSMENT = "考核评价"
 ANALYSIS = "分析研判"
-
-
-class DashboardView(PortalIndexView):
-    """工作台: figures of the user's subtree."""
-
-    @expose("/")
-    def index(self):
-        """Show the dashboard."""
-        today = local_today()
-        DeadlineRules.from_config(current_app.config)
-        return self.render(
-            "admin/dashboard.html",
-            overview=stats.register_overview(db.session, current_user, today),
-            ledger=stats.ledger_overview(
-                db.session, current_user, today, DeadlineRules.from_config(current_app.config)
-            ),
-        )
 
 
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")

@@ -11,10 +11,8 @@ from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.models.auth import User
-from portal.models.case import OPEN_STATUSES, Agreement, Case, CaseStatus
 from portal.models.org import Organization, OrgLevel, OrgStatus
 from portal.models.people import Expert, ExpertStatus, Mediator, MediatorStatus, Training
-from portal.services.deadlines import Colour, DeadlineRules, colour_clause
 from portal.services.scope import org_in_scope, org_in_scope_or_above
 
 
@@ -64,47 +62,5 @@ def register_overview(session: Session, user: User, today: date | None = None) -
         "training_hours": Decimal(training_hours or 0),
         "terms_ending": terms_ending or 0,
         "terms_expired": terms_expired or 0,
-        "year": today.year,
-    }
-
-
-def ledger_overview(session: Session, user: User, today: date, rules: DeadlineRules) -> dict[str, Any]:
-    """Return this year's intake and outcomes, open cases and warnings of the user's subtree."""
-    in_scope = org_in_scope(user, Case.organization_id)
-    year_start = date(today.year, 1, 1)
-    this_year = session.execute(
-        select(Case.status, func.count())
-        .where(in_scope, Case.accepted_on >= year_start, Case.status != CaseStatus.VOIDED)
-        .group_by(Case.status)
-    ).all()
-    by_status = dict(this_year)
-    settled = session.scalar(
-        select(func.count())
-        .select_from(Agreement)
-        .join(Case, Agreement.case_id == Case.id)
-        .where(in_scope, Case.accepted_on >= year_start, Case.status != CaseStatus.VOIDED)
-    )
-    failed = session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(in_scope, Case.accepted_on >= year_start, Case.failure_reason.is_not(None))
-    )
-    open_count = session.scalar(
-        select(func.count()).select_from(Case).where(in_scope, Case.status.in_(OPEN_STATUSES))
-    )
-    red = session.scalar(
-        select(func.count()).select_from(Case).where(in_scope, colour_clause(Colour.RED, today, rules))
-    )
-    yellow = session.scalar(
-        select(func.count()).select_from(Case).where(in_scope, colour_clause(Colour.YELLOW, today, rules))
-    )
-    decided = (settled or 0) + (failed or 0)
-    return {
-        "accepted": sum(by_status.values()),
-        "open": open_count or 0,
-        "red": red or 0,
-        "yellow": yellow or 0,
-        "settled": settled or 0,
-        "success_rate": round(100 * (settled or 0) / decided, 1) if decided else None,
         "year": today.year,
     }

@@ -66,3 +66,14 @@ def ledger_url(criteria: dict[str, Any] | None, endpoint: str = LEDGER) -> str |
             return None
         args[f"flt{position}_{keys[label]}"] = write(value)
     return url_for(f"{endpoint}.index_view", **args)
+
+
+def list_url(endpoint: str, filters: dict[str, str]) -> str | None:
+    """Return a list view's URL filtered by {filter's Chinese name: value}, or None if one is missing."""
+    keys = _filter_keys(endpoint) or {}
+    args = {}
+    for position, (name, value) in enumerate(filters.items()):
+        if name not in keys:
+            return None
+        args[f"flt{position}_{keys[name]}"] = value
+    return url_for(f"{endpoint}.index_view", **args)
