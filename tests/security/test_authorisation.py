@@ -168,8 +168,9 @@ def test_township_users_are_in_the_matrix():
 
 def test_another_townships_record_inside_ones_own_is_404(world_app, world):
     """A step of one's own review naming the other review's responsible party, one's own round with the
-    other round's assessment: 404, nothing changes."""
-    client = signed_in(world_app, "evaluator_a")
+    other round's assessment, one's own screening record or meeting with the other's finding or decision,
+    a case registered from the other township's finding: 404, nothing changes."""
+    client, entry = signed_in(world_app, "evaluator_a"), signed_in(world_app, "entry_a")
     own, foreign = world.own, world.foreign
     before = fingerprint.snapshot(world_app)
     urls = [
@@ -181,8 +182,17 @@ def test_another_townships_record_inside_ones_own_is_404(world_app, world):
             f"/admin/assessment_rounds/print/evaluation/?id={own['round']}&assessment={foreign['assessment']}",
         ),
     ]
-    for method, url in urls:
-        response = client.open(url, method=method, data={"reason": "安全测试", "lock_version": "1"})
+    urls_of_entry = [
+        ("GET", f"/admin/cases/new/?finding={foreign['finding']}"),
+        (
+            "POST",
+            f"/admin/screening_records/act/dismiss/?id={own['screening_record']}&finding={foreign['finding']}",
+        ),
+        ("POST", f"/admin/meetings/act/assign/?id={own['meeting']}&decision={foreign['decision']}"),
+        ("POST", f"/admin/meetings/act/withdraw/?id={own['meeting']}&decision={foreign['decision']}"),
+    ]
+    for who, (method, url) in [(client, u) for u in urls] + [(entry, u) for u in urls_of_entry]:
+        response = who.open(url, method=method, data={"reason": "安全测试", "lock_version": "1"})
         assert response.status_code == 404, (method, url, response.status_code)
         assert CHINESE_404 in response.text
     assert fingerprint.changed(before, fingerprint.snapshot(world_app)) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,13 +28,33 @@ from portal.models import (
     User,
     ZeroReport,
 )
-from portal.models.assessment import CriterionResult, PeriodKind
+from portal.models.assessment import CriterionKind, CriterionResult, PeriodKind
 from portal.models.audit import AuditEvent, SignInEvent, SignInKind
 from portal.models.document import DocumentKind
 from portal.models.formdef import FormDefinition
+from portal.models.meeting import Meeting, MeetingKind
+from portal.models.people import Training, TrainingLevel
 from portal.models.print_job import PrintJobKind, PrintJobStatus
 from portal.models.review import ResponsibilityCause, ResponsibleKind
-from portal.services import audit, documents, review_parties, review_steps, scoring, standard_templates
+from portal.models.screening import (
+    RecordResult,
+    ScreeningFinding,
+    ScreeningKind,
+    ScreeningPlan,
+    ScreeningRecord,
+)
+from portal.services import (
+    assignments,
+    audit,
+    documents,
+    meetings,
+    review_parties,
+    review_steps,
+    scoring,
+    screening,
+    screening_plans,
+    standard_templates,
+)
 from portal.services import subsidies as subsidy_service
 from portal.services.deadlines import add_months, local_today
 from tests.assessment_ledger import settled
@@ -151,6 +172,16 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
         session.commit()
     assessment = rnd.assessments[0]
     result = session.scalar(select(CriterionResult.id).where(CriterionResult.assessment_id == assessment.id))
+    manual = next(c for c in rnd.template.criteria if c.kind == CriterionKind.MANUAL)
+    county_evaluator = county.users["evaluator"]
+    with audit.acting_as(audit.Actor(county_evaluator.id, county_evaluator.full_name)):
+        scoring.save_scores(
+            session,
+            rnd,
+            county_evaluator,
+            {(assessment.id, manual.id): scoring.ScoreEntry(Decimal(8), "良好")},
+        )
+    ids.update(_screening(session, county, entry, org, village, case, today))
     rec = honour(session, people[0], 1 if mj else 2, year=world.honour_year)
     session.flush()
     document = IssuedDocument(
@@ -193,6 +224,75 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
         print_job=job.id,
     )
     return ids
+
+
+def _screening(session: Session, county: County, entry: User, org, village, case, today) -> dict[str, int]:
+    """A township's 排查计划, 排查记录 with a finding, 研判会议 with a decision and its 交办事项, and a
+    mediator's training: the records of the screening pages."""
+    people = county.mediators["马集调解员" if org is county.mj else "柳林调解员"]
+    with audit.acting_as(audit.Actor(entry.id, entry.full_name)):
+        people.trainings.append(
+            Training(
+                held_on=today - timedelta(days=60),
+                level=TrainingLevel.COUNTY,
+                hours=Decimal(8),
+                topic="调解实务",
+            )
+        )
+        plan = ScreeningPlan(
+            organization=org,
+            kind=ScreeningKind.CONCENTRATED,
+            period_start=today.replace(day=1),
+            period_end=today.replace(day=1) + timedelta(days=60),
+            responsible_person="司法所长",
+        )
+        screening_plans.prepare_plan(session, plan, entry, today=today)
+        session.commit()
+        record = ScreeningRecord(
+            organization=org,
+            kind=ScreeningKind.ROLLING,
+            screened_on=today,
+            situation="走访农户",
+            result=RecordResult.FOUND,
+            other_screeners="网格员",
+        )
+        record.areas = [village]
+        record.findings = [
+            ScreeningFinding(summary="宅基地边界争执", parties="张三、李四", people_involved=2)
+        ]
+        screening.file_record(session, record, entry, today=today)
+        meeting = Meeting(
+            organization=org,
+            kind=MeetingKind.MONTHLY,
+            held_on=today,
+            place="司法所会议室",
+            host="所长",
+            content="研判本月排查情况",
+            external_attendees="派出所民警",
+        )
+        meetings.record_meeting(
+            session, meeting, entry, today=today, decisions="化解宅基地纠纷", case_numbers=case.number
+        )
+        decision = meeting.decisions[0]
+        item = assignments.assign(
+            session,
+            decision,
+            entry,
+            organization=village,
+            owner_person="调委会主任",
+            content=None,
+            deadline=today + timedelta(days=10),
+            today=today,
+        )
+        session.commit()
+    return {
+        "screening_plan": plan.id,
+        "screening_record": record.id,
+        "finding": record.findings[0].id,
+        "meeting": meeting.id,
+        "decision": decision.id,
+        "assignment": item.id,
+    }
 
 
 def build_world(session: Session, root) -> World:
