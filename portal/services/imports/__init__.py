@@ -16,11 +16,11 @@ from portal.models.auth import User
 from portal.services import DomainError
 from portal.services.imports.cases import CasesImport
 from portal.services.imports.core import Context, Kind, Problem, Report
-from portal.services.imports.core import check as _check
-from portal.services.imports.core import run as _run
 from portal.services.imports.experts import ExpertsImport
 from portal.services.imports.mediators import MediatorsImport
 from portal.services.imports.orgs import OrganizationsImport
+from portal.services.imports.runner import check as _check
+from portal.services.imports.runner import run as _run
 
 __all__ = ["KINDS", "Context", "Kind", "Problem", "Report", "check", "kind_named", "kinds_for", "run"]
 
