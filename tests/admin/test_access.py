@@ -31,6 +31,8 @@ READERS = {
     "screening_records": {"admin", "evaluator", "clerk", "entry"},
     "meetings": {"admin", "evaluator", "clerk", "entry"},
     "assignments": {"admin", "evaluator", "clerk", "entry"},
+    "analysis": {"admin", "evaluator", "clerk"},
+    "dispute_table": {"admin", "evaluator", "clerk"},
 }
 # endpoint -> roles that may open the create form
 CREATORS = {
@@ -59,6 +61,8 @@ CREATORS = {
     "screening_records": {"admin", "entry"},
     "meetings": {"admin", "entry"},
     "assignments": set(),
+    "analysis": set(),
+    "dispute_table": set(),
 }
 # endpoint -> roles that may change its records (forms, actions, steps); none: a read-only register
 WRITERS = {
@@ -87,6 +91,8 @@ WRITERS = {
     "screening_records": {"admin", "entry"},
     "meetings": {"admin", "entry"},
     "assignments": {"admin", "entry"},
+    "analysis": {"admin", "evaluator"},  # the 研判意见
+    "dispute_table": set(),
 }
 ROLE_USERS = {"admin": "admin", "evaluator": "evaluator", "clerk": "clerk", "entry": "entry_a"}
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, request, url_for
-from flask_admin import BaseView
+from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal import clock
@@ -33,6 +33,8 @@ class AnalysisBaseView(BaseView):
     """A page of 分析研判: signed-in readers only."""
 
     read_roles = READERS
+    #: Roles that may change anything here (none: read only).
+    write_roles: frozenset[Role] = frozenset()
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and current_user.has_role(*self.read_roles)
@@ -42,8 +44,14 @@ class AnalysisBaseView(BaseView):
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
-    def holds(self, *roles: Role) -> bool:
-        return current_user.has_role(*roles)
+    @expose("/new/")
+    @expose("/edit/")
+    @expose("/details/")
+    def elsewhere(self) -> Any:
+        """A report is computed, never typed: send register-style links back to it (403 to non-writers)."""
+        if self.write_roles and not current_user.has_role(*self.write_roles):
+            abort(403)
+        return redirect(self.get_url(".index"))
 
 
 def refuse(message: str) -> None:

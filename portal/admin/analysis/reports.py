@@ -44,6 +44,8 @@ CIRCULAR_PRINTERS = frozenset({Role.CLERK, Role.ADMIN})
 class AnalysisView(AnalysisBaseView):
     """分析研判: the monthly (county) or half-monthly (township) report of any period."""
 
+    write_roles = analysis_notes.NOTE_WRITERS
+
     def _page(self, org: Organization, period: Period, form: NotesForm | None = None) -> Any:
         report = analysis.build_report(db.session, org, period, clock.today())
         if form is None:
