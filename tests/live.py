@@ -37,7 +37,7 @@ from portal.services.demo.seed import DEMO_PASSWORD, seed_demo
 from tests.conftest import PASSWORD, make_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 #: Where `make screenshots` keeps the pictures reviewers look at.
 DOC_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -183,16 +183,22 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@contextmanager
+def chinese_context(browser: Browser, base_url: str, width: int = 1400) -> Iterator[BrowserContext]:
+    """A fresh browser context (no cookies) on `base_url`, in Chinese, `width` pixels wide; closed after."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", base_url=base_url)
+    context.set_default_timeout(10_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A fresh browser context (no cookies) and page at a desktop size, in Chinese."""
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    """A page in a fresh Chinese browser context on the demo live server, at a desktop size."""
+    with chinese_context(browser, live_server, width=1366) as context:
+        yield context.new_page()
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from tests import live
 from tests.assessment_ledger import add_evaluator, settled
 from tests.conftest import BEIJING, PASSWORD, make_app
 from tests.factories import County, build_county
-from tests.live import choose, expect, serving
+from tests.live import chinese_context, choose, expect, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -80,13 +80,8 @@ def assessment_server(tmp_path_factory, browser) -> Iterator[str]:
 
 @pytest.fixture
 def wide_page(browser: Browser, assessment_server: str) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport={"width": 1500, "height": 900}, locale="zh-CN", base_url=assessment_server
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with chinese_context(browser, assessment_server, width=1500) as context:
+        yield context.new_page()
 
 
 def log_in(page: Page, username: str) -> None:

@@ -27,7 +27,7 @@ from portal.models.print_job import PrintJobKind
 from portal.services import audit, formdefs
 from tests.conftest import PASSWORD, make_app
 from tests.factories import County, build_county, new_case
-from tests.live import COLLECT_VIOLATIONS, choose, expect, log_in, serving
+from tests.live import COLLECT_VIOLATIONS, chinese_context, choose, expect, log_in, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -87,11 +87,9 @@ class Watched:
 @pytest.fixture
 def watched(browser: Browser, csp_app: Flask) -> Iterator[Watched]:
     with serving(csp_app) as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", base_url=url)
-        context.set_default_timeout(10_000)
-        context.add_init_script(COLLECT_VIOLATIONS)
-        yield Watched(context.new_page())
-        context.close()
+        with chinese_context(browser, url) as context:
+            context.add_init_script(COLLECT_VIOLATIONS)
+            yield Watched(context.new_page())
 
 
 def test_the_policy_is_sent_and_a_violation_would_be_seen(watched: Watched) -> None:

@@ -27,7 +27,18 @@ from portal.services.deadlines import local_today
 from portal.validators import make_id_number
 from tests.conftest import PASSWORD, make_app
 from tests.factories import REGION, County, build_county, four_fixed, new_case
-from tests.live import choose, confirm, expect, fill_date, log_in, serving, status, step_buttons, take_step
+from tests.live import (
+    chinese_context,
+    choose,
+    confirm,
+    expect,
+    fill_date,
+    log_in,
+    serving,
+    status,
+    step_buttons,
+    take_step,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -111,13 +122,8 @@ def ledger_server(ledger_app: Flask) -> Iterator[str]:
 @pytest.fixture
 def wide_page(browser: Browser, ledger_server: str) -> Iterator[Page]:
     """A fresh Chinese browser context 1400 px wide on the ledger server."""
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 900}, locale="zh-CN", base_url=ledger_server
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with chinese_context(browser, ledger_server) as context:
+        yield context.new_page()
 
 
 # --- the walk-through --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from portal.lowcode import expr
 from portal.services import audit, formdefs
 from tests.conftest import PASSWORD, make_app
 from tests.factories import build_county
-from tests.live import choose, expect, log_in, serving
+from tests.live import chinese_context, choose, expect, log_in, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -125,11 +125,8 @@ def forms_app(tmp_path_factory) -> Iterator[Flask]:
 def forms_page(browser: Browser, forms_app: Flask) -> Iterator[Page]:
     """A Chinese browser page on the forms app."""
     with serving(forms_app) as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", base_url=url)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        yield page
-        context.close()
+        with chinese_context(browser, url) as context:
+            yield context.new_page()
 
 
 def test_traffic_form_reveals_injury_fields_and_reports_missing_answers(forms_page: Page, screenshot) -> None:

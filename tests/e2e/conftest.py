@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.live import COLLECT_VIOLATIONS
+from tests.live import COLLECT_VIOLATIONS, chinese_context
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Response
@@ -102,11 +102,5 @@ def journey(
 ) -> Iterator[Journey]:
     """A fresh, watched Chinese browser context on the demo live server, named after the role (the module)."""
     role = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").removesuffix("_journey")
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 900}, locale="zh-CN", base_url=live_server
-    )
-    context.set_default_timeout(10_000)
-    try:
+    with chinese_context(browser, live_server) as context:
         yield Journey(context, role, screenshot)
-    finally:
-        context.close()
