@@ -162,6 +162,8 @@ class Config:
             env_str("PORTAL_TIMEZONE", cls.PORTAL_TIMEZONE)
         )
         conf["REDIS_URL"] = env_str("REDIS_URL")
+        # The RQ queue of batch prints (default portal-print): portals sharing one Redis use their own.
+        conf["PRINT_JOBS_QUEUE"] = env_str("PRINT_JOBS_QUEUE")
         # Uploads awaiting confirmation on the 数据导入 page (personal data: kept 0700, removed when done).
         conf["IMPORT_DIR"] = env_str("IMPORT_DIR", str(Path(instance_path) / "imports"))
         # Where `flask backup` writes by default (docs/deploy.md); holds personal data, keep it 0700.
