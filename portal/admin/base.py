@@ -7,7 +7,7 @@ delete, actions and export alike, so no code path can read a row outside the use
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -448,6 +448,10 @@ class SecureModelView(ModelView):
         """Return the (column, Chinese header) pairs of this request's export."""
         return list(self._export_columns)
 
+    def export_records(self, query: Any, columns: list[tuple[str, str]]) -> Iterator[Any]:
+        """Yield the rows of the filtered, sorted `query` the export's columns read (model objects)."""
+        return exports.orm_records(self, query, columns)
+
     def export_options(self) -> list[Any]:
         """Return loader options the export needs besides those its columns name (for formatters)."""
         return []
@@ -486,8 +490,12 @@ def org_path_text(org: Organization | None) -> str:
     """Return 'county › township › village' for an organisation, from its cached path."""
     if org is None:
         return ""
-    names = org_names()
-    return " › ".join(names.get(i, "") for i in org.ancestor_ids) or org.name
+    paths = g.setdefault("org_paths", {})  # an export asks once per row
+    key = (org.id, org.path)
+    if key not in paths:
+        names = org_names()
+        paths[key] = " › ".join(names.get(i, "") for i in org.ancestor_ids) or org.name
+    return paths[key]
 
 
 def org_names() -> dict[int, str]:

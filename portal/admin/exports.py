@@ -17,13 +17,14 @@ the export is recorded in the audit log: who, which list, how many rows, which f
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_admin.tools import rec_getattr
+from markupsafe import Markup
 from sqlalchemy import Date, DateTime, Numeric, inspect
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import joinedload, selectinload
@@ -84,13 +85,23 @@ def column_getter(view: Any, name: str) -> Getter:
     formatter = (view.column_formatters_export or {}).get(name)
     if formatter is not None:
         return lambda model: formatter(view, None, model, name)
+    shown = (view.column_formatters or {}).get(name)
+    if shown is not None and not hasattr(view.model, name):
+        # A computed column with a screen formatter only: export what the list shows, as text.
+        return lambda model: _as_text(shown(view, None, model, name))
     choices = view._column_choices_map.get(name)
     if choices:
         return lambda model: (lambda v: choices.get(v) or v)(rec_getattr(model, name))
     if "." in name:
         return lambda model: rec_getattr(model, name)
+    if name in inspect(view.model).column_attrs:
+        return attrgetter(name)  # a stored value: the cell writer renders its type
     read = attrgetter(name)
     return lambda model: _plain(read(model))
+
+
+def _as_text(value: Any) -> Any:
+    return value.striptags() if isinstance(value, Markup) else value
 
 
 def _plain(value: Any) -> Any:
@@ -115,9 +126,9 @@ def loader_options(view: Any, columns: list[tuple[str, str]]) -> list[Any]:
 # --- rows --------------------------------------------------------------------------------------------
 
 
-def export_query(view: Any, args: Any, columns: list[tuple[str, str]]) -> tuple[int, Any]:
-    """Return (count, query) of the list as the request asks for it (`args`: the list's view arguments),
-    without paging, ready to stream."""
+def export_query(view: Any, args: Any) -> tuple[int, Any]:
+    """Return (count, query) of the list as the request asks for it (`args`: the list's view arguments):
+    scope, search, filters and sort as the list applies them, without paging."""
     sort = view._get_column_by_idx(args.sort)
     joins: dict[Any, Any] = {}
     count_joins: dict[Any, Any] = {}
@@ -132,14 +143,19 @@ def export_query(view: Any, args: Any, columns: list[tuple[str, str]]) -> tuple[
             query, count_query, joins, count_joins, args.filters
         )
     query, joins = view._apply_sorting(query, joins, sort[0] if sort else None, args.sort_desc)
-    query = query.options(*loader_options(view, columns), *view.export_options())
-    return count_query.scalar(), query.limit(max_rows()).yield_per(CHUNK_ROWS)
+    return count_query.scalar(), query.limit(max_rows())
 
 
-def rows(query: Any, getters: list[Getter]) -> Iterator[list[Any]]:
-    """Yield the export rows of `query`, read in chunks."""
-    for model in query:
-        yield [get(model) for get in getters]
+def orm_records(view: Any, query: Any, columns: list[tuple[str, str]]) -> Iterator[Any]:
+    """Yield the list's model objects, read in chunks with the relationships the columns use."""
+    options = [*loader_options(view, columns), *view.export_options()]
+    yield from query.options(*options).yield_per(CHUNK_ROWS)
+
+
+def rows(records: Iterable[Any], getters: list[Getter]) -> Iterator[list[Any]]:
+    """Yield the export rows of `records`."""
+    for record in records:
+        yield [get(record) for get in getters]
 
 
 def criteria_text(view: Any, args: Any) -> str:
@@ -168,7 +184,7 @@ def respond(view: Any, export_type: str) -> Any:
     args = view._get_list_extra_args()  # invalid filter values are flashed once, and left out
     columns = view.export_columns()
     try:
-        count, query = export_query(view, args, columns)
+        count, query = export_query(view, args)
     except (DataError, OverflowError) as exc:
         db.session.rollback()
         current_app.logger.warning("export of %s refused its arguments: %s", view.endpoint, exc)
@@ -185,9 +201,10 @@ def respond(view: Any, export_type: str) -> Any:
     getters = [view.export_cell_getter(name) for name, _label in columns]
     criteria = criteria_text(view, args)
     name = view.get_export_name(export_type)
+    records = view.export_records(query, columns)
     if export_type == "csv":
-        return _csv_response(view, query, header, getters, count, criteria, name)
-    return _xlsx_response(view, query, header, getters, criteria, name)
+        return _csv_response(view, records, header, getters, count, criteria, name)
+    return _xlsx_response(view, records, header, getters, criteria, name)
 
 
 def _record(view: Any, export_type: str, count: int, criteria: str) -> None:
@@ -204,12 +221,14 @@ def _record(view: Any, export_type: str, count: int, criteria: str) -> None:
 
 
 def _xlsx_response(
-    view: Any, query: Any, header: list[str], getters: list[Getter], criteria: str, name: str
+    view: Any, records: Iterator[Any], header: list[str], getters: list[Getter], criteria: str, name: str
 ) -> Response:
     # The zip of an xlsx is complete only at the end: build it in a temporary file, then send that.
     spool = tempfile.TemporaryFile(suffix=".xlsx")
     try:
-        written = export_files.write_xlsx(spool, view.name, header, rows(query, getters))
+        written = export_files.write_xlsx(
+            spool, view.name, header, rows(records, getters), stamp=clock.utcnow()
+        )
     except (DataError, OverflowError) as exc:
         spool.close()
         db.session.rollback()
@@ -238,7 +257,7 @@ def _xlsx_response(
 
 def _csv_response(
     view: Any,
-    query: Any,
+    records: Iterator[Any],
     header: list[str],
     getters: list[Getter],
     count: int,
@@ -248,7 +267,7 @@ def _csv_response(
     # Recorded before the rows are read (a commit would close the streaming cursor); the count query
     # has already run the list's filters, so the rows that follow are exactly those counted.
     _record(view, "csv", count, criteria)
-    chunks = export_files.csv_chunks(header, rows(query, getters))
+    chunks = export_files.csv_chunks(header, rows(records, getters))
     try:
         first = next(chunks)  # runs the query while a refused value can still be a 400 page
     except (DataError, OverflowError) as exc:

@@ -1,9 +1,8 @@
 """Exports in bounded memory: rows become an xlsx sheet or csv text as they arrive, never a list first.
 
-Callers hand an iterable of rows (sequences of Python values) that is read once, lazily: the xlsx is
-written with openpyxl's write-only workbook (each row goes to a temporary file as it is appended; the
-zip is assembled at the end), the csv is yielded in chunks. Memory therefore depends on the row width,
-not the row count.
+Callers hand an iterable of rows (sequences of Python values) that is read once, lazily: each xlsx row
+is written into the deflated sheet of the zip as it comes (see the xlsx section for why not openpyxl),
+the csv is yielded in chunks. Memory therefore depends on the row width, not the row count.
 
 Cells keep their types: amounts (`Decimal`) are numbers shown with two places, dates are date cells
 (yyyy-mm-dd), times are date-time cells (yyyy-mm-dd hh:mm; callers pass the office's wall time, naive),
@@ -16,19 +15,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from portal.models.base import LabeledEnum
-from portal.services.sheets import text
+from portal.services.sheets import FORMULA_START, text
 
 MONEY_FORMAT = "0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -51,11 +49,21 @@ def _joined(values: Iterable[Any]) -> str:
     return _text_cell("、".join(str(cell_value(v) or "") for v in values))
 
 
+def _label(value: LabeledEnum) -> str:
+    return _text_cell(value.label)
+
+
+def _enum_value(value: Enum) -> str:
+    return _text_cell(str(value.value))
+
+
 def _other(value: Any) -> Any:
     if isinstance(value, LabeledEnum):
-        return _text_cell(value.label)
+        _BY_TYPE[type(value)] = _label  # coded columns repeat: find their members at once next time
+        return _label(value)
     if isinstance(value, Enum):
-        return _text_cell(str(value.value))
+        _BY_TYPE[type(value)] = _enum_value
+        return _enum_value(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, str):  # str subclasses such as Markup
@@ -90,6 +98,106 @@ def cell_value(value: Any) -> Any:
 
 
 # --- xlsx --------------------------------------------------------------------------------------------
+#
+# The sheet is written as SpreadsheetML text straight into a deflated zip member: one row of XML per
+# row, inline strings (no shared-string table to hold in memory), fixed styles. A general-purpose
+# writer builds an object per cell: on the office servers openpyxl's write-only mode takes about
+# 0.7 ms and XlsxWriter's constant-memory mode about 0.45 ms of CPU per 30-column ledger row, which
+# alone is 45-70 s for 100,000 rows; writing the XML directly costs about 0.04 ms.
+
+#: Cell styles of styles.xml (cellXfs): 0 plain, 1 amount, 2 date, 3 date-time, 4 header.
+_MONEY, _DATE, _STAMP, _HEAD = 1, 2, 3, 4
+_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
+_XML_SPECIAL = re.compile(r"[&<>\ud800-\udfff\ufffe\uffff]")
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+#: Anything in a text that needs more than copying into the sheet: XML specials, controls, non-characters.
+_PLAIN = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_TEXT = '<c t="inlineStr"><is><t xml:space="preserve">'
+_TEXT_END = "</t></is></c>"
+_FORMULA_START = frozenset(FORMULA_START)
+#: Rows of XML gathered before they go to the zip member.
+_ROWS_PER_WRITE = 500
+#: zlib level of the sheet: 1 deflates three times faster than the default 6, for a file about a third larger.
+_COMPRESSION = 1
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/docProps/core.xml" '
+    'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '<Override PartName="/docProps/app.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/>'
+    '<Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" '
+    'Target="docProps/core.xml"/>'
+    '<Relationship Id="rId3" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" '
+    'Target="docProps/app.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    "</Relationships>"
+)
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="宋体"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="宋体"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="5">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
+    '<alignment horizontal="center" vertical="center"/></xf>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+_APP = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>Microsoft Excel</Application></Properties>"
+)
+
+
+def _xml(value: str) -> str:
+    if _XML_SPECIAL.search(value) is None:
+        return value
+    return _XML_SPECIAL.sub(lambda m: _XML_ESCAPES.get(m.group(), ""), value)
+
+
+def _inline(value: str) -> str:
+    return f'<is><t xml:space="preserve">{_xml(value)}</t></is>'
 
 
 def _width(label: str) -> float:
@@ -97,51 +205,121 @@ def _width(label: str) -> float:
     return min(40.0, max(10.0, 2.2 * len(label) + 2))
 
 
-def write_xlsx(
-    target: IO[bytes] | str, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    """Write `rows` under a bold, frozen `header` into an xlsx at `target`; return the number of rows."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_sheet_title(title))
-    for index, label in enumerate(header, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = _width(label)
-    sheet.freeze_panes = "A2"
-    bold, centred = Font(bold=True), Alignment(horizontal="center", vertical="center")
-    head = []
-    for label in header:
-        cell = WriteOnlyCell(sheet, value=_text_cell(label))
-        cell.font, cell.alignment = bold, centred
-        head.append(cell)
-    sheet.append(head)
-    # One styled cell per column and kind, reused: write-only rows are serialised as they are appended.
-    money = [WriteOnlyCell(sheet) for _ in header]
-    stamps = [WriteOnlyCell(sheet) for _ in header]
-    for cell in money:
-        cell.number_format = MONEY_FORMAT
-    for cell in stamps:
-        cell.number_format = DATETIME_FORMAT
-    count = 0
-    append = sheet.append
-    for row in rows:
-        out: list[Any] = []
-        for index, raw in enumerate(row):
-            value = cell_value(raw)
-            kind = type(value)
-            if kind is Decimal:
-                cell = money[index]
-                cell.value = value
-                out.append(cell)
-            elif kind is datetime:
-                cell = stamps[index]
-                cell.value = value
-                out.append(cell)
+def _workbook(title: str, columns: int, rows: int) -> str:
+    # The 筛选 range Excel keeps for the header's autofilter (a name it expects beside <autoFilter>).
+    quoted = _xml(title).replace("'", "''")
+    area = f"'{quoted}'!$A$1:${get_column_letter(max(1, columns))}${rows + 1}"
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{_xml(title)}" sheetId="1" r:id="rId1"/></sheets>'
+        '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+        f"{area}</definedName></definedNames></workbook>"
+    )
+
+
+def _core(stamp: datetime) -> str:
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        "<cp:coreProperties "
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+
+
+def _typed_xml(value: Any) -> str:
+    """Return the cell of a value that is not plain text (converted by `cell_value`)."""
+    value = cell_value(value)
+    kind = type(value)
+    if kind is str:
+        return f"{_TEXT}{_xml(value)}{_TEXT_END}" if value else "<c/>"
+    if value is None:
+        return "<c/>"
+    if kind is Decimal:
+        return f'<c s="{_MONEY}"><v>{value:f}</v></c>'
+    if kind is date:
+        return f'<c s="{_DATE}"><v>{value.toordinal() - _EXCEL_EPOCH}</v></c>'
+    if kind is datetime:
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        return f'<c s="{_STAMP}"><v>{value.toordinal() - _EXCEL_EPOCH + seconds / 86400:.10f}</v></c>'
+    return f"<c><v>{value!r}</v></c>"  # int or float
+
+
+def _row_xml(number: int, values: Sequence[Any]) -> str:
+    # Cells carry no reference: each is the next column (an empty one is <c/>), as the format allows.
+    # Plain text, the commonest cell, is copied as it is when nothing in it needs treatment.
+    cells = []
+    add = cells.append
+    plain = _PLAIN.search
+    for raw in values:
+        kind = type(raw)
+        if kind is str:
+            if not raw:
+                add("<c/>")
+            elif plain(raw) is None and raw[0] not in _FORMULA_START and len(raw) <= CELL_TEXT_LIMIT:
+                add(f"{_TEXT}{raw}{_TEXT_END}")
             else:
-                out.append(value)  # dates get openpyxl's yyyy-mm-dd format by themselves
-        append(out)
-        count += 1
-    if count:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{count + 1}"
-    book.save(target)
+                add(f"{_TEXT}{_xml(_text_cell(raw))}{_TEXT_END}")
+        elif raw is None:
+            add("<c/>")
+        elif kind is date:
+            add(f'<c s="{_DATE}"><v>{raw.toordinal() - _EXCEL_EPOCH}</v></c>')
+        else:
+            add(_typed_xml(raw))
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def write_xlsx(
+    target: IO[bytes], title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], stamp: datetime
+) -> int:
+    """Write `rows` under a bold, frozen, filterable `header` as an xlsx into `target` (a binary file
+    opened for writing); return the number of rows. `stamp` is the document's creation time (UTC)."""
+    title = _sheet_title(title)
+    letters = [get_column_letter(i) for i in range(1, max(1, len(header)) + 1)]
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{_width(label):.1f}" customWidth="1"/>'
+        for i, label in enumerate(header, 1)
+    )
+    head = "".join(
+        f'<c r="{letter}1" s="{_HEAD}" t="inlineStr">{_inline(_text_cell(label))}</c>'
+        for letter, label in zip(letters, header, strict=False)
+    )
+    count = 0
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSION) as book:
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(
+                (
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                    'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
+                    'sqref="A2"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+                    f'{f"<cols>{cols}</cols>" if cols else ""}<sheetData><row r="1">{head}</row>'
+                ).encode()
+            )
+            pending: list[str] = []
+            for count, row in enumerate(rows, 1):  # noqa: B007 - the count is the result
+                pending.append(_row_xml(count + 1, row))
+                if len(pending) >= _ROWS_PER_WRITE:
+                    sheet.write("".join(pending).encode("utf-8"))
+                    pending.clear()
+            sheet.write("".join(pending).encode("utf-8"))
+            tail = f'<autoFilter ref="A1:{letters[-1]}{count + 1}"/>' if header else ""
+            sheet.write(f"</sheetData>{tail}</worksheet>".encode())
+        book.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        book.writestr("_rels/.rels", _ROOT_RELS)
+        book.writestr("docProps/app.xml", _APP)
+        book.writestr("docProps/core.xml", _core(stamp))
+        book.writestr("xl/workbook.xml", _workbook(title, len(header), count))
+        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        book.writestr("xl/styles.xml", _STYLES)
     return count
 
 

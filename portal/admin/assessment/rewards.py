@@ -39,7 +39,6 @@ class SubsidyPolicyView(SecureModelView):
 
     read_roles = READERS
     scope_column = None
-    can_export = False
     column_list = (
         "simple_amount",
         "normal_amount",
@@ -200,7 +199,6 @@ class RecognitionCriteriaView(SecureModelView):
 
     read_roles = READERS
     scope_column = None
-    can_export = False
     column_list = (
         "year",
         "title",

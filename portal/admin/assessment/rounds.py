@@ -159,7 +159,6 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
     read_roles = READERS
     write_roles = frozenset({Role.EVALUATOR})
     details_template = "admin/assessment/round.html"
-    can_export = False
     column_list = (
         "title",
         "template",
@@ -184,6 +183,7 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
         "title": lambda v, c, m, n: link(v.get_url(".details_view", id=m.id), m.title),
         "org_path": lambda v, c, m, n: org_path_text(m.organization),
     }
+    column_formatters_export = {"org_path": column_formatters["org_path"]}
     column_filters = (enum_filter(AssessmentRound.status, "状态", RoundStatus),)
     column_default_sort = [("period_start", True), ("id", True)]
 

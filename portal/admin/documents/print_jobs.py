@@ -49,8 +49,20 @@ class PrintJobView(SecureModelView):
     write_roles = frozenset()
     scoped_org_fields = ()
     details_template = "admin/print_jobs/details.html"
-    can_export = False
     column_list = ("created_at", "title", "kind", "organization", "requested_by_name", "done", "status")
+    column_export_list = (
+        "created_at",
+        "title",
+        "kind",
+        "organization",
+        "requested_by_name",
+        "done",
+        "total",
+        "pages",
+        "status",
+        "finished_at",
+        "error",
+    )
     column_labels = {
         "created_at": "提交时间",
         "title": "内容",
@@ -59,6 +71,10 @@ class PrintJobView(SecureModelView):
         "requested_by_name": "提交人",
         "done": "进度",
         "status": "状态",
+        "total": "总份数",
+        "pages": "页数",
+        "finished_at": "完成时间",
+        "error": "错误信息",
     }
     column_formatters = {
         "created_at": lambda v, c, m, n: local_time(m.created_at),
@@ -69,6 +85,7 @@ class PrintJobView(SecureModelView):
         "done": lambda v, c, m, n: progress_bar(m),
         "status": _download_link,
     }
+    column_formatters_export = {"organization": lambda v, c, m, n: m.organization.name}
     column_filters = (
         enum_filter(PrintJob.kind, "类别", PrintJobKind),
         enum_filter(PrintJob.status, "状态", PrintJobStatus),

@@ -11,7 +11,7 @@ from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import validators
 
 from portal.admin.base import (
@@ -44,6 +44,7 @@ from portal.admin.ledger.columns import (
     short,
     status_badge,
 )
+from portal.admin.ledger.export_rows import case_records
 from portal.admin.ledger.figure_filters import OrgOwnFilter, ProgressFilter
 from portal.admin.ledger.prints import CasePrintMixin
 from portal.admin.ledger.steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
@@ -256,14 +257,9 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, Secur
     def get_query(self) -> Any:
         return super().get_query().options(joinedload(Case.organization), joinedload(Case.dispute_type))
 
-    def export_options(self) -> list[Any]:
-        # The export writes parties, mediators, results and answers of every row: load them per chunk.
-        return [
-            selectinload(Case.parties),
-            selectinload(Case.follow_ups),
-            joinedload(Case.agreement),
-            joinedload(Case.form_version),
-        ]
+    def export_records(self, query: Any, columns: list[tuple[str, str]]) -> Any:
+        # Cases, parties, mediators, agreements and follow-ups read in bulk as rows (ledger.export_rows).
+        return case_records(query, columns)
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """Search the number, the parties' names and the summary (`services.search`), no join needed."""

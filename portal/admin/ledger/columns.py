@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import current_app, g, has_request_context
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.form import InlineFormAdmin
 from markupsafe import Markup
@@ -36,8 +36,10 @@ from portal.validators import CreditCode, IdNumber, Phone, mask_id_number, mask_
 
 
 def rules() -> DeadlineRules:
-    """Return the deadline rules of the running app."""
-    return DeadlineRules.from_config(current_app.config)
+    """Return the deadline rules of the running app, read once per request (an export asks per row)."""
+    if "deadline_rules" not in g:
+        g.deadline_rules = DeadlineRules.from_config(current_app.config)
+    return g.deadline_rules
 
 
 def colour_badge(case: Case) -> Markup:

@@ -29,7 +29,6 @@ class FormDefinitionView(SecureModelView):
     # One catalogue for the whole county, like the dispute types it belongs to.
     scope_column = None
     can_delete = False
-    can_export = False
     details_template = "admin/forms/builder.html"
     list_template = "admin/forms/list.html"
     column_list = ("title", "key", "dispute_type", "latest", "draft_dirty", "archived", "updated_at")
@@ -52,6 +51,7 @@ class FormDefinitionView(SecureModelView):
         "latest": lambda v, c, m, n: f"第{m.latest.number}版" if m.latest else "未发布",
         "updated_at": lambda v, c, m, n: local_time(m.updated_at),
     }
+    column_formatters_export = {"latest": column_formatters["latest"]}
     form_columns = ("key", "title", "dispute_type", "archived")
     form_args = {
         "key": {
