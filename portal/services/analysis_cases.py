@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from portal import clock
 from portal.models.case import (
     MEDIATION_STATUSES,
-    OPEN_STATUSES,
     Case,
     CaseEventKind,
     CaseStatus,
@@ -23,6 +22,8 @@ from portal.models.org import Organization
 from portal.services.analysis_periods import Period
 from portal.services.analysis_scope import in_period, subtree_clause
 
+#: Statuses a case overdue on a past day may still be in today (otherwise it was touched since).
+STILL_OPEN = MEDIATION_STATUSES | {CaseStatus.SUSPENDED}
 #: How many rows the lists keep (a county month holds a few dozen major cases; the page says if cut).
 LIST_LIMIT = 200
 
@@ -102,7 +103,8 @@ def overdue_cases(session: Session, org: Organization, day: date, today: date) -
                 subtree_clause(org),
                 Case.accepted_on < day,
                 Case.status != CaseStatus.VOIDED,
-                or_(Case.status.in_(OPEN_STATUSES), Case.last_activity_on >= day),
+                # In mediation now, or touched since: a case concluded before `day` has neither.
+                or_(Case.status.in_(STILL_OPEN), Case.last_activity_on >= day),
             )
             .options(*options, selectinload(Case.events))
         ).all()
