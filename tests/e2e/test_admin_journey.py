@@ -71,7 +71,7 @@ def test_admin_registers_a_mediator_and_publishes_a_form_change(journey: Journey
     row = page.locator("table.model-list tbody tr", has_text=NAME)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(COMMITTEE)
-    expect(row).to_contain_text("8")  # 培训学时
+    expect(row.locator("td.col-training_hours")).to_have_text("8")
     expect(row).to_contain_text("139****1267")
     journey.snap("mediator-in-roster")
 
