@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import Rule
 
+from portal import clock
 from tests.admin.test_access import READERS, WRITERS
 
 #: Open to anonymous visitors: the sign-in page, the language switch, static files, the public
@@ -168,6 +169,10 @@ def _id(key: str) -> Args:
 
 def _with(key: str, **extra: Any) -> Args:
     return lambda ids: {"id": ids[key], **{k: (ids[v] if v in ids else v) for k, v in extra.items()}}
+
+
+def _span(ids: Ids) -> dict[str, Any]:
+    return {"start": f"{ids['honour_year']}-01-01", "end": clock.today().isoformat()}
 
 
 def _summary(ids: Ids) -> dict[str, Any]:
@@ -340,7 +345,10 @@ CUSTOM: dict[str, Spec] = {
         ok=REDIRECT,
     ),
     "recognitions.print_certificate": Spec(PRINTERS, "recognition", query=_id("recognition"), render=False),
-    "subsidies.details": Spec("read", "mediator", query=_id("mediator")),
+    # The 以案定补 sheet of the world's years (its cases are recent; the default period is last year).
+    "subsidies.index_view": Spec("read", query=lambda ids: _span(ids)),
+    "subsidies.export": Spec("read", path={"export_type": "xlsx"}, query=lambda ids: _span(ids)),
+    "subsidies.details": Spec("read", "mediator", query=lambda ids: {"id": ids["mediator"], **_span(ids)}),
     "subsidies.elsewhere": Spec("read", ok=REDIRECT),
     "print_jobs.details_view": Spec("read", "print_job", query=_id("print_job")),
     "print_jobs.progress": Spec("read", "print_job", query=_id("print_job")),
