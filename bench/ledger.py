@@ -1,10 +1,10 @@
 """Ledger benchmark: the 矛盾纠纷 list, a filtered list and a party-name search at scale.
 
-Builds (or reuses) an SQLite ledger of N cases and ~2.3N parties, signs in through the real login
-page and times, through the Flask test client, the portal's `CaseView` (/admin/cases/) against a
-stock Flask-Admin `ModelView` over the same table (/admin/baseline_cases/), registered on the same
-app for this run only. Each scenario is also split into SQL time (the count query, the page query,
-everything else) and the rest (Python: view, formatters, Jinja rendering).
+Builds (or reuses, bench/seed_scale.py) an SQLite ledger of N cases and ~2.3N parties, signs in
+through the real login page and times, through the Flask test client, the portal's `CaseView`
+(/admin/cases/) against a stock Flask-Admin `ModelView` over the same table (/admin/baseline_cases/),
+registered on the same app for this run only. Each scenario is also split into SQL time (the count
+query, the page query, everything else) and the rest (Python: view, formatters, Jinja rendering).
 
     .venv/bin/python bench/ledger.py                 # 200,000 cases in a temporary directory
     .venv/bin/python bench/ledger.py --cases 1000000 --db /tmp/ledger-1m.sqlite3 --keep
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import sqlite3
 import statistics
@@ -26,487 +25,51 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 # Config.load would otherwise read (or create) instance/secret_key; the bench needs no real secret.
 os.environ.setdefault("SECRET_KEY", "bench-secret")
 
+import seed_scale  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from flask_admin.contrib.sqla import ModelView  # noqa: E402
 from flask_admin.contrib.sqla import filters as sqla_filters  # noqa: E402
 from flask_login import current_user  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, select  # noqa: E402
+from seed_scale import PASSWORD, SCOPED_TOWNSHIP, bench_app  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
-from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.models.auth import User  # noqa: E402
-from portal.models.case import Case, CaseCounter, Party  # noqa: E402
+from portal.models.case import Case  # noqa: E402
 from portal.models.dictionary import DisputeType  # noqa: E402
-from portal.models.org import Organization, OrgKind, OrgLevel  # noqa: E402
-from portal.models.people import Gender, Mediator  # noqa: E402
-from portal.services import audit, formdefs, search  # noqa: E402
-from portal.services.deadlines import local_today  # noqa: E402
 from portal.services.demo import data  # noqa: E402
-from portal.services.demo.fake import CASE_TEMPLATES, DemoFaker, format_money  # noqa: E402
-from portal.services.numbering import format_case_number  # noqa: E402
-from portal.validators import make_id_number  # noqa: E402
 
-PASSWORD = "Bench2026pass"  # noqa: S105 - a throwaway account in a throwaway database
-BATCH = 10_000
-COUNTY_CODE = "QH"
-# (township name, code); each township has three village committees.
-TOWNSHIPS = (
-    ("城关街道", "CG"),
-    ("东风街道", "DF"),
-    ("古城街道", "GC"),
-    ("马集镇", "MJ"),
-    ("柳林镇", "LL"),
-    ("孙寺镇", "SS"),
-    ("青堌集镇", "QG"),
-    ("杨湖镇", "YH"),
-    ("韩集镇", "HJ"),
-    ("李楼镇", "LLO"),
-    ("王庄乡", "WZ"),
-    ("黄岗镇", "HG"),
-)
-VILLAGES_PER_TOWNSHIP = 3
-# The township whose admin gives the "scoped" figures.
-SCOPED_TOWNSHIP = "MJ"
-COMPANY_WORDS = tuple(
-    "恒泰 鑫源 华丰 宏达 金鼎 瑞祥 永兴 顺发 利民 德润 兴旺 广源 福临 盛世 天合 嘉禾".split()
-)
-COMPANY_TRADES = ("商贸", "建筑工程", "农业科技", "物业服务", "运输", "食品", "置业", "机械")
-# Statuses by the case's age in days: older cases are mostly closed, recent ones still in hand.
-STATUS_BY_AGE = (
-    (30, {"registered": 20, "assigned": 20, "mediating": 35, "settled": 12, "closed": 5, "failed": 3,
-          "suspended": 3, "voided": 2}),
-    (90, {"mediating": 10, "settled": 15, "followed_up": 10, "closed": 50, "failed": 5, "referred": 5,
-          "suspended": 3, "voided": 2}),
-    (10**6, {"closed": 88, "followed_up": 2, "failed": 2, "referred": 3, "suspended": 1, "mediating": 1,
-             "settled": 1, "voided": 2}),
-)  # fmt: skip
-SOURCES = {"application": 40, "screening": 15, "grid": 15, "visit": 12, "police": 6, "court": 4,
-           "petition": 4, "government": 2, "other": 2}  # fmt: skip
-RISKS = {"low": 75, "medium": 20, "high": 5}
-DIFFICULTIES = {"simple": 45, "normal": 40, "hard": 12, "major": 3}
-# Number of parties of a case: mean ≈ 2.3.
-PARTY_COUNTS = {2: 76, 3: 19, 4: 3, 5: 1, 6: 1}
 SEARCH_TERM = "秀英"  # a classic given name: matches roughly 1-2 % of cases
+ANSWER_CONDITION = "injured_count >= 3"  # a field of the shipped 道路交通事故 form (forms/)
 
 
 # --- building the ledger ---------------------------------------------------------------------------
 
 
-def bench_app(database_url: str) -> Flask:
-    """Return an app on the bench database: test mode, CSRF and rate limits off."""
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "bench-secret",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": None,
-        }
-    )
-
-
-def _picker(rng: random.Random, weights: dict[Any, int]) -> Callable[[], Any]:
-    """Return a function drawing a key of `weights` with the given odds."""
-    values = list(weights)
-    cum = list(_cumulate(weights.values()))
-
-    def pick() -> Any:
-        return rng.choices(values, cum_weights=cum)[0]
-
-    return pick
-
-
-def _build_org_tree(session: Any) -> list[Organization]:
-    """Create the county, 12 townships and 36 village committees, plus the admin and mediators."""
-    root = Organization(
-        name="清河县矛盾纠纷多元化解中心",
-        code=COUNTY_CODE,
-        level=OrgLevel.COUNTY,
-        kind=OrgKind.COORDINATION_CENTRE,
-    )
-    session.add(root)
-    session.flush()
-    orgs = [root]
-    village_names = iter(
-        f"{s}{suffix}" for suffix in ("庄村", "楼村", "集村", "营村") for s in data.VILLAGE_SURNAMES
-    )
-    for t_name, t_code in TOWNSHIPS:
-        town = Organization(
-            name=f"{t_name}人民调解委员会",
-            code=t_code,
-            level=OrgLevel.TOWNSHIP,
-            kind=OrgKind.COMMITTEE,
-            parent=root,
-        )
-        session.add(town)
-        session.flush()
-        orgs.append(town)
-        for i in range(1, VILLAGES_PER_TOWNSHIP + 1):
-            village = Organization(
-                name=f"{next(village_names)}人民调解委员会",
-                code=f"{t_code}{i:02d}",
-                level=OrgLevel.VILLAGE,
-                kind=OrgKind.COMMITTEE,
-                parent=town,
-            )
-            session.add(village)
-            session.flush()
-            orgs.append(village)
-    by_code = {o.code: o for o in orgs}
-    admin = User(username="bench_admin", full_name="台账基准管理员", organization=root)
-    admin.roles = ["admin"]
-    admin.set_password(PASSWORD)
-    town_admin = User(username="bench_town", full_name="马集镇管理员", organization=by_code[SCOPED_TOWNSHIP])
-    town_admin.roles = ["admin"]
-    town_admin.set_password(PASSWORD)
-    session.add_all([admin, town_admin])
-    for seq, (name, code) in enumerate((("王建国", "MJ"), ("李秀兰", "LL"), ("张卫东", COUNTY_CODE)), 1):
-        gender = Gender.MALE if seq != 2 else Gender.FEMALE
-        born = date(1970, 3, seq)
-        session.add(
-            Mediator(
-                name=name,
-                gender=gender,
-                organization=by_code[code],
-                birth_date=born,
-                id_number=make_id_number(data.COUNTY_REGION, born, seq, gender.value),
-                phone=f"1380000{seq:04d}",
-            )
-        )
-    session.flush()
-    return orgs
-
-
-def _template_key(type_name: str, parent_name: str | None) -> str:
-    name = (parent_name or type_name).removesuffix("纠纷")
-    name = data.TYPE_ALIASES.get(name, name)
-    return name if name in CASE_TEMPLATES else "其他"
-
-
-# Columns the builder fills, in the order of its row tuples; every NOT NULL column is among them.
-CASE_COLUMNS = (
-    "id",
-    "number",
-    "year",
-    "seq",
-    "numbering_organization_id",
-    "organization_id",
-    "source",
-    "dispute_type_id",
-    "occurred_on",
-    "place",
-    "summary",
-    "claims",
-    "people_involved",
-    "amount",
-    "risk_level",
-    "difficulty",
-    "is_group",
-    "accepted_on",
-    "deadline",
-    "status",
-    "assigned_on",
-    "last_activity_on",
-    "suspended_from",
-    "suspended_on",
-    "failure_reason",
-    "referral_route",
-    "closed_on",
-    "void_reason",
-    "party_names",
-    "form_version_id",
-    "answers",
-    "created_at",
-    "updated_at",
-    "version",
-)
-PARTY_COLUMNS = (
-    "id",
-    "case_id",
-    "role",
-    "kind",
-    "name",
-    "gender",
-    "phone",
-    "address",
-    "sort_order",
-    "created_at",
-    "updated_at",
-)
-CLOSED_STATUSES = frozenset({"closed", "voided", "referred", "followed_up"})
-
-
-def _insert_sql(table: Any, columns: tuple[str, ...]) -> str:
-    """Return Core's INSERT of these columns compiled for SQLite, its parameters in this order."""
-    compiled = insert(table).compile(dialect=db.engine.dialect, column_keys=list(columns))
-    assert list(compiled.positiontup or ()) == list(columns), "list CASE_COLUMNS/PARTY_COLUMNS in table order"
-    return str(compiled)
-
-
-# The extra fields of 道路交通事故纠纷 the answer filter scenario reads (a cut of forms/ traffic form).
-TRAFFIC_FORM = {
-    "key": "bench_traffic",
-    "title": "道路交通事故",
-    "dispute_type": "13",
-    "sections": [
-        {
-            "title": "事故情况",
-            "fields": [
-                {"key": "injured", "label": "是否有人受伤", "type": "boolean", "required": True},
-                {
-                    "key": "injured_count",
-                    "label": "受伤人数",
-                    "type": "integer",
-                    "min": 1,
-                    "relevant": "${injured} = true",
-                },
-            ],
-        }
-    ],
-}
-ANSWER_CONDITION = "injured_count >= 3"
-
-
-def _traffic_form(session: Any) -> tuple[int, int]:
-    """Publish the bench's traffic form; return (dispute type id, version id)."""
-    definition, version = formdefs.import_file(session, TRAFFIC_FORM, None, publish_it=True)
-    assert version is not None and definition.dispute_type_id is not None
-    return definition.dispute_type_id, version.id
-
-
-def build_ledger(app: Flask, n_cases: int, seed: int) -> dict[str, Any]:
-    """Migrate the database and load N cases with ~2.3N parties; return timings and counts.
-
-    Rows are written with the INSERT statements SQLAlchemy Core compiles for the two tables, run as
-    DB-API executemany batches of 10,000 with values already in SQLite's storage format (ISO dates):
-    no ORM, no flush hooks, no audit events. Case ids follow the acceptance date, as in real use.
-    """
-    started = time.perf_counter()
-    with app.app_context():
-        upgrade()
-        with audit.acting_as(audit.Actor(None, "bench")):
-            orgs = _build_org_tree(db.session)
-        db.session.commit()
-        types = [
-            (t.id, _template_key(t.name, t.parent.name if t.parent else None))
-            for t in db.session.scalars(select(DisputeType).order_by(DisputeType.sort_order))
-        ]
-        org_rows = [(o.id, o.code, o.level) for o in orgs]
-        traffic_id, traffic_version = _traffic_form(db.session)
-        db.session.remove()
-        migrated = time.perf_counter()
-
-        rng = random.Random(seed)
-        faker = DemoFaker(seed=seed)
-        person_name = faker.person_name
-        rand = rng.random
-        choice = rng.choice
-        randint = rng.randint
-        today = local_today()
-        # Who accepts cases: the county centre 5 %, townships 45 %, village committees 50 %.
-        org_weights = [
-            {OrgLevel.COUNTY: 5.0, OrgLevel.TOWNSHIP: 45.0 / 12, OrgLevel.VILLAGE: 50.0 / 36}[level]
-            for _, _, level in org_rows
-        ]
-        org_cum = list(_cumulate(org_weights))
-        # Busier types first: 邻里, 婚姻家庭, 合同 and 损害赔偿 make most of a county's ledger.
-        type_weights = [
-            {"邻里": 8, "婚姻家庭": 5, "合同": 4, "损害赔偿": 4, "房屋宅基地": 4}.get(key, 2)
-            for _, key in types
-        ]
-        type_cum = list(_cumulate(type_weights))
-        pick_source = _picker(rng, SOURCES)
-        pick_risk = _picker(rng, RISKS)
-        pick_difficulty = _picker(rng, DIFFICULTIES)
-        pick_status = [(limit, _picker(rng, pairs)) for limit, pairs in STATUS_BY_AGE]
-        pick_party_count = _picker(rng, PARTY_COUNTS)
-        villages = [f"{s}{suffix}" for s in data.VILLAGE_SURNAMES[:20] for suffix in ("庄村", "楼村", "集村")]
-        towns = [name for name, _ in TOWNSHIPS]
-        no_money = {
-            key: tuple(p for p in pairs if "{money}" not in "".join(p))
-            for key, pairs in CASE_TEMPLATES.items()
-        }
-        # Dates as SQLite stores them (SQLAlchemy's formats), one string per day.
-        day_text = {age: (today - timedelta(days=age)).isoformat() for age in range(-60, 800)}
-        stamp_text = {age: f"{day_text[age]} 01:30:00.000000" for age in day_text}
-
-        case_sql = _insert_sql(Case.__table__, CASE_COLUMNS)
-        party_sql = _insert_sql(Party.__table__, PARTY_COLUMNS)
-        # Acceptance dates over two years, oldest first, so ids grow with the date.
-        ages = sorted((rng.randrange(0, 730) for _ in range(n_cases)), reverse=True)
-        counters: dict[tuple[int, int], int] = defaultdict(int)
-        case_rows: list[tuple[Any, ...]] = []
-        party_rows: list[tuple[Any, ...]] = []
-        party_id = 0
-        with db.engine.connect() as conn:
-            # Outside the transaction (SQLite refuses otherwise): no fsync, a 256 MB page cache.
-            raw = conn.connection.dbapi_connection
-            raw.execute("PRAGMA synchronous=OFF")
-            raw.execute("PRAGMA cache_size=-262144")
-            conn.begin()
-            for case_id, age in enumerate(ages, start=1):
-                accepted = today - timedelta(days=age)
-                org_id, org_code, _ = rng.choices(org_rows, cum_weights=org_cum)[0]
-                type_id, type_key = rng.choices(types, cum_weights=type_cum)[0]
-                year = accepted.year
-                counters[(org_id, year)] += 1
-                seq = counters[(org_id, year)]
-                status = next(pick for limit, pick in pick_status if age < limit)()
-                n_parties = pick_party_count()
-                created = stamp_text[age]
-                names: list[str] = []
-                for i in range(n_parties):
-                    party_id += 1
-                    if i > 0 and rand() < 0.12:
-                        kind, gender = "organization", None
-                        name = f"清河县{choice(COMPANY_WORDS)}{choice(COMPANY_TRADES)}有限公司"
-                    else:
-                        kind, gender = "person", "male" if rand() < 0.55 else "female"
-                        name = person_name(gender, rng)
-                    names.append(name)
-                    role = ("applicant", "respondent")[i] if i < 2 else choice(("third", "respondent"))
-                    party_rows.append(
-                        (
-                            party_id,
-                            case_id,
-                            role,
-                            kind,
-                            name,
-                            gender,
-                            f"13{rng.randrange(10**9):09d}",
-                            f"清河县{choice(towns)}{choice(villages)}",
-                            i,
-                            created,
-                            created,
-                        )
-                    )
-                amount = None if rand() < 0.6 else rng.randrange(2, 400) * 500
-                pairs = (
-                    CASE_TEMPLATES[type_key] if amount else (no_money[type_key] or CASE_TEMPLATES[type_key])
-                )
-                summary, claims = choice(pairs)
-                place = choice(villages)
-                slots = {
-                    "a": names[0],
-                    "r": names[1],
-                    "money": format_money(amount) if amount else "若干",
-                    "place": place,
-                    "town": choice(towns),
-                    "n": randint(2, 9),
-                    "days": randint(7, 60),
-                    "year": randint(2008, today.year - 1),
-                    "kids": choice("一两"),
-                    "x": choice(data.VILLAGE_SURNAMES),
-                }
-                done_age = max(0, age - randint(3, 45))
-                people = n_parties if rand() < 0.9 else randint(5, 40)
-                registered = status == "registered"
-                unsettled = status in ("failed", "referred")
-                answers = version_id = None
-                if type_id == traffic_id:
-                    injured = rand() < 0.4
-                    answer = (
-                        {"injured": injured, "injured_count": randint(1, 6)}
-                        if injured
-                        else {"injured": False}
-                    )
-                    answers, version_id = json.dumps(answer), traffic_version
-                case_rows.append(
-                    (
-                        case_id,
-                        format_case_number(year, org_code, seq),
-                        year,
-                        seq,
-                        org_id,
-                        org_id,
-                        pick_source(),
-                        type_id,
-                        day_text[age + randint(0, 20)],
-                        f"清河县{choice(towns)}{place}",
-                        summary.format(**slots),
-                        claims.format(**slots),
-                        people,
-                        amount,
-                        pick_risk(),
-                        pick_difficulty(),
-                        people >= 5,
-                        day_text[age],
-                        day_text[age - 30],
-                        status,
-                        None if registered else day_text[max(0, age - 1)],
-                        day_text[age] if registered else day_text[done_age],
-                        "mediating" if status == "suspended" else None,
-                        day_text[done_age] if status == "suspended" else None,
-                        "双方分歧较大，未能达成一致" if unsettled else None,
-                        "litigation" if status == "referred" else None,
-                        day_text[done_age] if status in CLOSED_STATUSES else None,
-                        "重复登记" if status == "voided" else None,
-                        " ".join(names)[:500],
-                        version_id,
-                        answers,
-                        created,
-                        stamp_text[done_age],
-                        1,
-                    )
-                )
-                if len(case_rows) >= BATCH:
-                    conn.exec_driver_sql(case_sql, case_rows)
-                    conn.exec_driver_sql(party_sql, party_rows)
-                    case_rows.clear()
-                    party_rows.clear()
-            if case_rows:
-                conn.exec_driver_sql(case_sql, case_rows)
-                conn.exec_driver_sql(party_sql, party_rows)
-            conn.execute(
-                insert(CaseCounter.__table__),
-                [{"organization_id": o, "year": y, "last_value": v} for (o, y), v in counters.items()],
-            )
-            conn.commit()
-        loaded = time.perf_counter()
-        with db.engine.connect() as conn:
-            # The rows went in below the ORM, so the session hook did not index them: rebuild, as the
-            # migration does for an existing ledger.
-            search.rebuild(conn)
-            conn.commit()
-        indexed = time.perf_counter()
-        with db.engine.connect() as conn:
-            raw = conn.connection.dbapi_connection  # autocommit: ANALYZE and checkpoint run on their own
-            raw.execute("ANALYZE")
-            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.engine.dispose()
-    done = time.perf_counter()
+def build_ledger(database_url: str, n_cases: int, seed: int) -> dict[str, Any]:
+    """Migrate the database and load N cases with bench/seed_scale.py; return timings and counts."""
+    built = seed_scale.seed(database_url, n_cases, seed)
     return {
-        "migrate_s": migrated - started,
-        "load_s": loaded - migrated,
-        "index_s": indexed - loaded,
-        "analyze_s": done - indexed,
-        "total_s": done - started,
-        "parties": party_id,
+        "migrate_s": built["setup_s"] + built["pools_s"],
+        "load_s": built["load_s"],
+        "index_s": built["indexes_s"] + built["derived_s"],
+        "analyze_s": built["analyze_s"],
+        "total_s": built["total_s"],
+        "parties": built["rows"].get("party", 0),
     }
-
-
-def _cumulate(weights: Iterable[float]) -> Iterator[float]:
-    total = 0
-    for w in weights:
-        total += w
-        yield total
 
 
 # --- what to look for ------------------------------------------------------------------------------
@@ -868,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"reusing {path}")
         else:
             print(f"building {args.cases:,} cases in {path} …", flush=True)
-            build = build_ledger(bench_app(url), args.cases, args.seed)
+            build = build_ledger(url, args.cases, args.seed)
             print(
                 f"built in {build['total_s']:.1f} s (migrate {build['migrate_s']:.1f} s, "
                 f"load {build['load_s']:.1f} s, search index {build['index_s']:.1f} s, "

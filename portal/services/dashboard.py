@@ -10,6 +10,7 @@ tests/services/test_dashboard.py checks that the two agree. Definitions: `servic
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,7 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import Session, joinedload
 
 from portal.models.auth import User
-from portal.models.case import OPEN_STATUSES, Case, CaseStatus, RiskLevel
+from portal.models.case import MEDIATION_STATUSES, OPEN_STATUSES, Case, CaseStatus, RiskLevel
 from portal.models.dictionary import DisputeType
 from portal.models.org import Organization, OrgStatus
 from portal.models.tally import CaseStatusTally, CaseTypeTally
@@ -185,13 +186,20 @@ def build(session: Session, user: User, today: date, rules: DeadlineRules, perio
         ],
         open=open_counts.figures(),
         overdue_cases=_cases(
-            session, user, or_(overdue_clause(today), red_card_clause(today, rules)), Case.deadline
+            session,
+            user,
+            and_(
+                Case.status.in_(MEDIATION_STATUSES),
+                or_(overdue_clause(today), red_card_clause(today, rules)),
+            ),
+            Case.deadline,
         ),
         major_cases=_cases(
             session,
             user,
             and_(Case.status.in_(OPEN_STATUSES), or_(Case.risk_level == RiskLevel.HIGH, Case.is_group)),
-            Case.accepted_on.desc(),
+            Case.accepted_on,
+            newest=True,
         ),
         trend=_trend(session, user, today),
         zero=zero_compliance(session, user, add_months(today.replace(day=1), -1)),
@@ -337,10 +345,12 @@ def _open_counts(session: Session, user: User, today: date, rules: DeadlineRules
         "supervised": Case.supervision_deadline.is_not(None),
     }
     sums = [func.sum(when((condition, 1), else_=0)) for condition in conditions.values()]
+    # Grouped by status first, so that each status's range of the figures index is read in order
+    # (grouped by organisation alone, SQLite would walk the organisation index and every row).
     rows = session.execute(
         select(Case.organization_id, func.count(), *sums)
         .where(Case.status.in_(OPEN_STATUSES), org_in_scope(user, Case.organization_id))
-        .group_by(Case.organization_id)
+        .group_by(Case.status, Case.organization_id)
     ).all()
     result = _Open()
     for org_id, count, *values in rows:
@@ -353,15 +363,29 @@ def _open_counts(session: Session, user: User, today: date, rules: DeadlineRules
     return result
 
 
-def _cases(session: Session, user: User, condition: Any, order: Any) -> list[Case]:
-    query = (
-        select(Case)
-        .options(joinedload(Case.organization), joinedload(Case.dispute_type))
-        .where(condition, org_in_scope(user, Case.organization_id))
-        .order_by(order, Case.id)
-        .limit(LISTED)
-    )
-    return list(session.scalars(query))
+def _cases(session: Session, user: User, condition: Any, key: Any, newest: bool = False) -> list[Case]:
+    """Return the first LISTED cases meeting `condition`, by `key` (oldest first unless `newest`).
+
+    The candidates' ids and keys come from the figures index alone (no ORDER BY: walking a date
+    index instead would read a township's whole history before it found ten of its cases); they are
+    few, and sorted here.
+    """
+    scope = org_in_scope(user, Case.organization_id)
+    rows = session.execute(select(Case.id, key).where(condition, scope)).all()
+    if newest:
+        chosen = heapq.nlargest(LISTED, rows, key=lambda row: (row[1], -row[0]))
+    else:
+        chosen = heapq.nsmallest(LISTED, rows, key=lambda row: (row[1], row[0]))
+    ids = [row[0] for row in chosen]
+    found = {
+        case.id: case
+        for case in session.scalars(
+            select(Case)
+            .options(joinedload(Case.organization), joinedload(Case.dispute_type))
+            .where(Case.id.in_(ids))
+        )
+    }
+    return [found[i] for i in ids if i in found]
 
 
 # --- the organisation tree -------------------------------------------------------------------------
