@@ -322,3 +322,59 @@ def test_same_seed_gives_the_same_ledger(tmp_path):
 )
 def test_rmb_upper(yuan, text):
     assert rmb_upper(yuan) == text
+
+
+def test_a_year_of_screening_and_meetings(demo):
+    """排查 every half month with a few misses, findings that are the screening-sourced cases, 无纠纷 with
+    the villages' 零报告, and monthly minutes whose 交办 items went through the 督办 steps."""
+    from portal.models import Assignment, AssignmentStatus, FindingStatus, Meeting, ScreeningRecord
+    from portal.models.review import DocumentCounter
+    from portal.services import assignments, screening, screening_rhythm
+
+    admin = db.session.scalars(select(User).filter_by(username="admin")).one()
+    records = list(db.session.scalars(select(ScreeningRecord)))
+    first = min(r.screened_on for r in records)
+    assert first >= date(2025, 4, 1) and max(r.screened_on for r in records) <= TODAY
+    units = screening_rhythm.units(db.session, admin)
+    missing = screening_rhythm.previous_missing(db.session, units, TODAY)
+    assert 2 <= len(missing) < len(units) // 2
+    linked = [f for r in records for f in r.findings if f.status == FindingStatus.REGISTERED]
+    assert linked and len({f.case_id for f in linked}) == len(linked)
+    for finding in linked:
+        assert (
+            finding.case.source.value == "screening"
+            and finding.record.screened_on <= finding.case.accepted_on
+        )
+    for record in records:
+        assert (record.result.value == "none") == (not record.findings)
+        for report in record.zero_reports:
+            assert report.organization in record.areas and report.period_start == record.screened_on.replace(
+                day=1
+            )
+    assert any(r.zero_reports for r in records)
+    items = list(db.session.scalars(select(Assignment).order_by(Assignment.id)))
+    counters = {
+        (c.organization_id, c.year): c.last_value
+        for c in db.session.scalars(select(DocumentCounter).filter_by(kind=assignments.NUMBER_SERIES))
+    }
+    for item in items:
+        assert item.number == assignments.format_number(item.assigning_organization.code, item.year, item.seq)
+        assert item.seq <= counters[(item.assigning_organization_id, item.year)]
+        times = [e.at for e in item.events]
+        assert times == sorted(times) and item.events[0].kind.label == "交办"
+        for before, after in zip(item.events, item.events[1:], strict=False):
+            assert after.from_status == before.to_status
+        assert item.events[-1].to_status == item.status
+        if item.status == AssignmentStatus.DONE:
+            assert item.result and item.assigned_on <= item.completed_on <= TODAY
+    rules = DeadlineRules()
+    colours = {assignments.assess(i, TODAY, rules).colour for i in items}
+    assert {"red"} <= {c.value for c in colours if c} and any(
+        i.status == AssignmentStatus.DONE for i in items
+    )
+    assert any(i.completed_on and i.completed_on > i.deadline for i in items)
+    assert db.session.scalar(select(func.count(Meeting.id))) >= 12
+    figures = screening.overview(db.session, admin, TODAY)
+    assert figures["assignments_overdue"] >= 1 and figures["units"] == len(
+        screening_rhythm.units(db.session, admin)
+    )

@@ -31,6 +31,7 @@ from portal.services.demo.assessment import seed_assessment
 from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
 from portal.services.demo.reviews import seed_reviews
+from portal.services.demo.screening import seed_screening
 
 # The shipped catalogue of dispute-type forms, next to portal/ in the checkout.
 FORMS_DIR = Path(__file__).resolve().parents[3] / "forms"
@@ -212,10 +213,13 @@ def seed_demo(
     # A few 责任倒查 reviews in every status, through the services (each audited and committed).
     evaluator = session.scalar(select(User).where(User.username == "evaluator"))
     reviews = seed_reviews(session, evaluator, faker.today)
+    # A year of 排查 plans and records, and the monthly meetings with their 交办 items.
+    screened = seed_screening(session, faker.today, seed)
     # Last year's finalised assessment rounds and 调解能手, after the reviews whose findings they read.
     assessed = seed_assessment(session, faker.today, DEMO_PASSWORD, seed)
     return {
         **assessed,
+        **screened,
         "organisations": len(orgs),
         "mediators": mediators,
         "experts": experts,
