@@ -34,8 +34,9 @@ TOP_TYPES = 5
 TOP_VILLAGES = 10
 TEN_THOUSAND = Decimal(10000)
 
-#: Which cases a figure counts, as ledger filter criteria: accepted=(start, end), org=id, type=id,
-#: outcome=valid|settled|written|oral|failed|pending, difficulty, risk, group, overdue, prevented_*.
+#: Which cases a figure counts, as ledger filter criteria (`admin/ledger/links.py`): accepted=(start, end),
+#: org=id (its subtree), org_own=id (本级), type=id, outcome=valid|settled|written|oral|failed|pending,
+#: difficulty, risk, group, overdue, prevented_*.
 Criteria = dict[str, Any]
 
 
@@ -213,7 +214,7 @@ class Row:
     current: int
     previous: int
     last_year: int
-    #: What the row counts in this period (None where no ledger filter says it, such as 本级).
+    #: What the row counts in this period, as ledger filter criteria (None: no ledger filter says it).
     criteria: Criteria | None
     share: Decimal | None = None  # of this period's total, in percent
     order: int = 0
@@ -322,8 +323,9 @@ def place_rows(
                     current=groups[0].get(key, 0),
                     previous=groups[1].get(key, 0),
                     last_year=groups[2].get(key, 0),
-                    # The ledger's organisation filter takes a subtree: 本级 alone has no link.
-                    criteria=None if key == org.id else period_criteria(org, periods[0], org=key),
+                    criteria=period_criteria(org, periods[0], org_own=key)
+                    if key == org.id
+                    else period_criteria(org, periods[0], org=key),
                     share=_share(groups[0].get(key, 0), total),
                 )
                 for key in set().union(*groups)

@@ -66,7 +66,7 @@ def save_notes(
     """
     if not may_write(actor, org):
         raise DomainError("您无权填写该单位的研判意见")
-    cleaned = {}
+    cleaned: dict[str, str | None] = {}
     for key, label in NOTE_FIELDS.items():
         value = strip_control(texts.get(key) or "").strip()
         if len(value) > NOTE_LIMIT:
@@ -76,8 +76,8 @@ def save_notes(
     if (existing.version if existing is not None else None) != expected_version:
         raise DomainError(STALE)
     record = existing or record_for(session, org, period)
-    for key, value in cleaned.items():
-        setattr(record, key, value)
+    for key, text in cleaned.items():
+        setattr(record, key, text)
     record.updated_by = actor
     session.commit()
     return record

@@ -117,9 +117,13 @@ def _ratio(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def _percent(value: Decimal | None) -> float | None:
+def _percent(value: Decimal | int | None) -> float | None:
     """A percentage figure (86.5) as the fraction a 0.0% cell holds."""
     return float(value) / 100 if value is not None else None
+
+
+def _same(value: Decimal | int | None) -> Decimal | int | None:
+    return value
 
 
 def _compare_rows(rows: list[Row]) -> list[list[Any]]:
@@ -162,7 +166,7 @@ def report_workbook(report: Report, prepared_by: str, today: date) -> bytes:
     metric_rows = []
     for m in report.metrics:
         is_rate = m.unit == "%"
-        shown = _percent if is_rate else (lambda v: v)
+        shown = _percent if is_rate else _same
         metric_rows.append(
             [
                 m.label,

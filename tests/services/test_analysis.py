@@ -124,7 +124,7 @@ def test_township_halves_split_on_the_fifteenth_and_a_running_period(county, led
     assert analysis.metric(liulin, "accepted").current == 2 and liulin.overdue == []
     assert analysis.metric(liulin, "accepted").previous_text == "新增2"
     assert [r.name for r in liulin.areas] == [county.ll_village.name, f"{county.ll.name}（本级）"]
-    assert liulin.areas[1].criteria is None  # 本级 alone is no ledger filter
+    assert liulin.areas[1].criteria["org_own"] == county.ll.id  # 本级: the ledger's 仅本级 filter
 
     # While October runs, the overdue list is today's ledger (its 超期 filter).
     today = D(2025, 10, 25)

@@ -95,10 +95,11 @@ def report_orgs() -> list[tuple[Organization, int]]:
     """Return the organisations a report may be made for (county and township bodies of the subtree),
     each with its depth below the user's organisation, for an indented picker."""
     base = current_user.organization
-    found = db.session.scalars(
-        scoped_organizations(current_user).where(Organization.level.in_((OrgLevel.COUNTY, OrgLevel.TOWNSHIP)))
-    ).all()
-    orgs = list(found) if base in found else [base, *found]
+    levels = (OrgLevel.COUNTY, OrgLevel.TOWNSHIP)
+    found: list[Organization] = list(
+        db.session.scalars(scoped_organizations(current_user).where(Organization.level.in_(levels)))
+    )
+    orgs = found if base in found else [base, *found]
     top = len(base.ancestor_ids)
     return [(o, max(len(o.ancestor_ids) - top, 0)) for o in orgs]
 

@@ -57,7 +57,7 @@ def ledger_url(criteria: dict[str, Any] | None, endpoint: str = LEDGER) -> str |
     if criteria is None:
         return None
     keys = _filter_keys(endpoint) or {}
-    args = {}
+    args: dict[str, Any] = {}
     for position, (name, value) in enumerate(criteria.items()):
         if name not in FILTERS:
             return None
