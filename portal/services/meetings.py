@@ -20,7 +20,7 @@ from portal.models.auth import Role, User
 from portal.models.base import utcnow
 from portal.models.case import Case
 from portal.models.meeting import AssignmentStatus, Meeting, MeetingDecision, MeetingKind
-from portal.models.org import OrgStatus
+from portal.models.org import Organization, OrgStatus
 from portal.services import DomainError, reviews
 from portal.services.scope import can_reach_org, org_in_scope
 from portal.services.workflow import not_future, required
@@ -36,6 +36,15 @@ def _text(value: str | None, most: int, what: str, field: str, *, needed: bool =
     if len(text) > most:
         raise DomainError(f"{what}不能超过{most}字", field)
     return text or None
+
+
+#: How a meeting is named by default, after the organisation and the month.
+TITLES = {MeetingKind.MONTHLY: "矛盾纠纷排查分析例会", MeetingKind.JOINT: "矛盾纠纷排查调处联席会议"}
+
+
+def default_title(org: Organization, kind: MeetingKind, held_on: date) -> str:
+    """Return the usual name of a meeting: 清河县司法局2026年3月矛盾纠纷排查分析例会."""
+    return f"{org.name}{held_on.year}年{held_on.month}月{TITLES[kind]}"[:200]
 
 
 def _above_or_within(actor: User, org_id: int, path: str) -> bool:
@@ -83,9 +92,8 @@ def prepare_meeting(
         meeting.kind = MeetingKind(meeting.kind)  # a form hands in the value
         required(meeting.held_on, "请填写会议日期", "held_on")
         not_future(meeting.held_on, today, "会议日期", "held_on")
-        meeting.title = (
-            _text(meeting.title, 200, "会议名称", "title", needed=False)
-            or (f"{org.name}{meeting.held_on:%Y年%m月}{meeting.kind.label}"[:200])
+        meeting.title = _text(meeting.title, 200, "会议名称", "title", needed=False) or default_title(
+            org, meeting.kind, meeting.held_on
         )
         meeting.place = _text(meeting.place, 200, "会议地点", "place") or ""
         meeting.host = _text(meeting.host, 50, "主持人", "host") or ""

@@ -56,7 +56,7 @@ def test_minutes_hand_out_work_that_is_followed_up_until_done(county):
         case_numbers=case.number,
         attendee_experts=[county.experts["县专家"]],
     )
-    assert meeting.title == "清河县司法局2026年03月月排查分析例会"
+    assert meeting.title == "清河县司法局2026年3月矛盾纠纷排查分析例会"
     assert [d.seq for d in meeting.decisions] == [1, 2] and meeting.cases == [case]
     assert "县专家（特邀专家）" in meeting.attendee_names
     first = meeting.decisions[0]

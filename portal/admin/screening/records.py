@@ -98,7 +98,7 @@ class ScreeningRecordView(SecureModelView):
             v.get_url(".details_view", id=m.id), f"{m.screened_on:%Y-%m-%d}"
         ),
         "organization": lambda v, c, m, n: m.organization.name,
-        "areas": lambda v, c, m, n: "、".join(a.name for a in m.areas),
+        "areas": lambda v, c, m, n: "、".join(a.name.removesuffix("人民调解委员会") for a in m.areas),
         "result": result_badge,
         "pending": lambda v, c, m, n: pending(m) or "",
     }

@@ -28,7 +28,7 @@ from portal.models.meeting import (
 from portal.models.org import Organization, OrgKind, OrgLevel
 from portal.models.people import Expert, Mediator
 from portal.models.review import DocumentCounter
-from portal.services import assignments
+from portal.services import assignments, meetings
 from portal.services.deadlines import add_months
 from portal.services.screening_rhythm import periods_between
 
@@ -253,7 +253,7 @@ def build_meetings(
             meeting = Meeting(
                 organization=org,
                 kind=kind,
-                title=f"{org.name}{day:%Y年%m月}{kind.label}",
+                title=meetings.default_title(org, kind, day),
                 held_on=day,
                 place="县司法局三楼会议室" if county else f"{org.name}会议室",
                 host="县司法局局长" if county else "司法所所长",
