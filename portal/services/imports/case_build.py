@@ -147,12 +147,13 @@ class Numbering:
             if final == series.counter:
                 continue
             where = (CaseCounter.organization_id == org_id, CaseCounter.year == year)
-            moved = session.execute(
+            result: Any = session.execute(
                 update(CaseCounter)
                 .where(*where, CaseCounter.last_value == series.counter)
                 .values(last_value=final)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
+            moved = result.rowcount
             if not moved and series.counter == 0:
                 session.execute(
                     insert(CaseCounter)
@@ -274,7 +275,7 @@ def build_case(ctx: Any, row: Any, found: Resolved, number: str, seq: int, note:
         case, ctx.actor, ctx.actor_name, ctx.actor.organization_id if ctx.actor else org.id, clock.utcnow()
     )
     step(K.REGISTER, accepted, S.REGISTERED, number=number, note=note)
-    assigned = case.assigned_on
+    assigned: date = row["assigned_on"] or accepted
     step(
         K.ASSIGN,
         assigned,

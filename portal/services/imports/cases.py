@@ -281,13 +281,13 @@ class CasesImport(Kind):
             try:
                 cases.check_party(party, ctx.today)
             except DomainError as exc:
-                key = ("applicant_id", "respondent_id")[index]
-                emit(row.number, key, exc.message, row[key])
+                column = ("applicant_id", "respondent_id")[index]
+                emit(row.number, column, exc.message, row[column])
                 reported.add(exc.message)
         for name, message in case_checks.problem_fields(case, ctx.today, ctx.rules):
             if message in reported:
                 continue
-            key = FIELD_COLUMNS.get(name or "")
+            key: str | None = FIELD_COLUMNS.get(name or "")
             if name == "amount" and message.startswith("协议金额"):
                 key = "agreement_amount"
             emit(row.number, key, message, row[key] if key else None)
