@@ -16,9 +16,12 @@ from portal.models import (
     FindingStatus,
     Meeting,
     MeetingKind,
+    PlanStatus,
+    ScreeningKind,
+    ScreeningPlan,
     ScreeningRecord,
 )
-from portal.services import assignments, meetings
+from portal.services import assignments, meetings, screening_plans
 from portal.services.deadlines import local_today
 from tests.admin.test_case_views import registration
 
@@ -123,6 +126,36 @@ def test_a_meeting_hands_out_work_the_township_follows_up(login_as, county):
     other = login_as("entry_b")
     assert other.get(f"/admin/assignments/details/?id={item.id}").status_code == 404
     assert other.get(f"/admin/assignments/act/progress/?id={item.id}").status_code == 404
+
+
+def test_plans_from_above_are_read_below(login_as, county):
+    """A county plan is the townships' too: they read it and file under it, they do not change it."""
+    county_plan = ScreeningPlan(
+        organization=county.root,
+        kind=ScreeningKind.CONCENTRATED,
+        period_start=local_today(),
+        period_end=local_today(),
+        responsible_person="科长",
+    )
+    ll_plan = ScreeningPlan(
+        organization=county.ll,
+        kind=ScreeningKind.ROLLING,
+        period_start=local_today(),
+        period_end=local_today(),
+        responsible_person="柳林所长",
+    )
+    for plan, who in ((county_plan, "admin"), (ll_plan, "entry_b")):
+        screening_plans.prepare_plan(db.session, plan, county.users[who], today=local_today())
+    db.session.commit()
+    client = login_as("entry_a")
+    assert county_plan.title in client.get("/admin/screening_plans/").text
+    page = client.get(f"/admin/screening_plans/details/?id={county_plan.id}").text
+    assert "按本计划登记排查记录" in page and "撤销计划" not in page
+    assert client.get(f"/admin/screening_plans/edit/?id={county_plan.id}").status_code == 302
+    client.post(f"/admin/screening_plans/act/cancel/?id={county_plan.id}", data={"reason": "x"})
+    db.session.refresh(county_plan)
+    assert county_plan.status == PlanStatus.ACTIVE
+    assert client.get(f"/admin/screening_plans/details/?id={ll_plan.id}").status_code == 404
 
 
 def test_missing_screenings_page_and_exports(login_as, county):

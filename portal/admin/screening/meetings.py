@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.helpers import get_mdict_item_or_list
@@ -224,8 +224,9 @@ class MeetingView(SecureModelView):
     def edit_view(self) -> Any:
         """Correct minutes, unless they were voided."""
         meeting_id = get_mdict_item_or_list(request.args, "id")
-        if meeting_id is not None and self.get_one(meeting_id).is_void:
-            abort(404)
+        if meeting_id is not None and (meeting := self.get_one(meeting_id)).is_void:
+            flash("会议纪要已作废，不能修改", "error")
+            return redirect(self.get_url(".details_view", id=meeting.id))
         return super().edit_view()
 
     def get_save_return_url(self, model: Any, is_created: bool = False) -> str:

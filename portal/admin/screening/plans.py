@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.helpers import get_mdict_item_or_list
@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models.screening import PlanStatus, ScreeningKind, ScreeningPlan
 from portal.services import screening, screening_plans
 from portal.services.deadlines import local_today
+from portal.services.scope import can_reach_org, org_in_scope_or_above
 from portal.services.screening_rhythm import period_of, units
 from portal.validators import SaneDate
 
@@ -142,6 +143,14 @@ class ScreeningPlanView(SecureModelView):
     }
     form_widget_args = {"requirements": {"rows": 4}}
 
+    def scope_clause(self) -> Any:
+        # A plan is seen by its organisation's subtree and above, and by the offices below it that it
+        # applies to (the county's plan is the townships' too); only its organisation's side changes it.
+        return org_in_scope_or_above(actor(), ScreeningPlan.organization_id)
+
+    def can_write_row(self, model: ScreeningPlan) -> bool:
+        return can_reach_org(actor(), model.organization)
+
     def get_query(self) -> Any:
         return super().get_query().options(joinedload(ScreeningPlan.organization))
 
@@ -152,8 +161,16 @@ class ScreeningPlanView(SecureModelView):
     def edit_view(self) -> Any:
         """Correct a plan while it is in progress."""
         plan_id = get_mdict_item_or_list(request.args, "id")
-        if plan_id is not None and self.get_one(plan_id).status != PlanStatus.ACTIVE:
-            abort(404)
+        if plan_id is not None:
+            plan = self.get_one(plan_id)
+            if plan.status != PlanStatus.ACTIVE or not self.can_write_row(plan):
+                flash(
+                    f"排查计划{plan.status.label}，不能修改"
+                    if plan.status != PlanStatus.ACTIVE
+                    else "该计划由上级单位制定，您只能查看",
+                    "error",
+                )
+                return redirect(self.get_url(".details_view", id=plan.id))
         return super().edit_view()
 
     def get_save_return_url(self, model: Any, is_created: bool = False) -> str:
@@ -174,7 +191,10 @@ class ScreeningPlanView(SecureModelView):
             "records": plan.records,
             "filed": len(filed),
             "waiting": waiting,
-            "can_write": self._holds(self.write_roles) and plan.status == PlanStatus.ACTIVE,
+            "can_write": self._holds(self.write_roles)
+            and plan.status == PlanStatus.ACTIVE
+            and self.can_write_row(plan),
+            "can_file": self._holds(self.write_roles) and plan.status == PlanStatus.ACTIVE,
             "can_audit": can_audit(),
             "org_path_text": org_path_text,
         }
@@ -188,6 +208,9 @@ class ScreeningPlanView(SecureModelView):
         if not self._holds(self.write_roles):
             abort(403)
         back = self.get_url(".details_view", id=plan.id)
+        if not self.can_write_row(plan):
+            flash("该计划由上级单位制定，您只能查看", "error")
+            return redirect(back)
         today = local_today()
         if kind == "complete":
             form = SummaryForm()

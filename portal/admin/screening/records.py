@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.helpers import get_mdict_item_or_list
@@ -246,8 +246,9 @@ class ScreeningRecordView(SecureModelView):
     def edit_view(self) -> Any:
         """Correct a record's text and people, unless it is voided."""
         record_id = get_mdict_item_or_list(request.args, "id")
-        if record_id is not None and self.get_one(record_id).is_void:
-            abort(404)
+        if record_id is not None and (record := self.get_one(record_id)).is_void:
+            flash("该排查记录已作废，不能修改", "error")
+            return redirect(self.get_url(".details_view", id=record.id))
         return super().edit_view()
 
     def get_save_return_url(self, model: Any, is_created: bool = False) -> str:
