@@ -1,8 +1,9 @@
 """排查: plans, records and findings; a finding becomes a case or is dismissed, a record that found
 nothing files the 零报告; and the figures of the dashboard (`overview`).
 
-Scope (属地管理): plans and records belong to their organisation and are seen in its subtree and above.
-A record may be filed under an active plan of its organisation or of one above it. Writers are the
+Scope (属地管理): records belong to their organisation and are seen in its subtree and above. A plan is
+also read by the offices below its organisation (the county's plan is the townships' too), and a record
+may be filed under an active plan of its organisation or of one above it; only the plan's side changes it. Writers are the
 administrators and the 调解员/录入员 (`WRITERS`); the others read. Each function checks the actor's role
 and scope, changes the rows and (except the `prepare_*` ones, which Flask-Admin's forms commit) commits;
 a refusal raises `DomainError` with a Chinese message. The audit log records every row written.
