@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import live
+from tests.e2e.conftest import leaves_loopback
 
 
 @pytest.fixture
@@ -34,3 +35,20 @@ def test_under_ci_a_missing_browser_fails(no_chromium, monkeypatch: pytest.Monke
 def test_a_cleared_variable_does_not_require_the_browser(no_chromium, monkeypatch, value) -> None:
     monkeypatch.setenv("PORTAL_REQUIRE_BROWSER", value)
     assert not live.browser_required()
+
+
+@pytest.mark.parametrize(
+    ("url", "leaves"),
+    [
+        ("http://127.0.0.1:5000/admin/", False),
+        ("ws://127.0.0.1:5000/socket", False),
+        ("data:image/png;base64,AAAA", False),
+        ("chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/index.html", False),  # the PDF viewer
+        ("https://cdn.jsdelivr.net/npm/jquery.min.js", True),
+        ("http://localhost:5000/", True),  # the journeys use 127.0.0.1 only
+        ("http://127.0.0.1.nip.io/", True),
+        ("ftp://127.0.0.1/file", True),
+    ],
+)
+def test_a_journey_counts_every_url_off_the_loopback_address(url: str, leaves: bool) -> None:
+    assert leaves_loopback(url) is leaves
