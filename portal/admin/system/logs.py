@@ -102,6 +102,10 @@ MORE_LABELS: dict[str, dict[str, str]] = {
         "actor_id": "操作人",
         "actor": "操作人",
         "actor_name": "操作人",
+        # What an export and an import record (AuditAction.EXPORT, IMPORT).
+        "criteria": "导出条件",
+        "file": "导入文件",
+        "rows": "数据行数",
     },
     "user_account": {"password_hash": "密码", "roles_value": "角色"},
     "organization": {"children": "下级组织"},
