@@ -20,7 +20,7 @@ from portal.models.screening import PlanStatus, ScreeningKind, ScreeningPlan
 from portal.services import screening, screening_plans
 from portal.services.deadlines import local_today
 from portal.services.scope import can_reach_org, org_in_scope_or_above
-from portal.services.screening_rhythm import period_of, units
+from portal.services.screening_rhythm import Period, is_monthly, period_of, units
 from portal.validators import SaneDate
 
 LABELS = {
@@ -41,6 +41,11 @@ LABELS = {
     "created_by": "制定人",
     "records": "排查记录",
 }
+
+
+def _own_period() -> Period:
+    """Return the user's current screening period: the month for a county body, else the half month."""
+    return period_of(local_today(), is_monthly(actor().organization))
 
 
 def _status(view: Any, context: Any, model: ScreeningPlan, name: str) -> Markup:
@@ -126,11 +131,11 @@ class ScreeningPlanView(SecureModelView):
         },
         "period_start": {
             "validators": [validators.InputRequired(message="请填写开始日期"), SaneDate()],
-            "default": lambda: period_of(local_today()).start,
+            "default": lambda: _own_period().start,
         },
         "period_end": {
             "validators": [validators.InputRequired(message="请填写结束日期"), SaneDate()],
-            "default": lambda: period_of(local_today()).end,
+            "default": lambda: _own_period().end,
         },
         "leader": {"validators": [validators.Optional(), validators.Length(max=50)]},
         "responsible_person": {
