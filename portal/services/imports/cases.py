@@ -265,7 +265,7 @@ class CasesImport(Kind):
             OrgIndex(ctx.session),
             TypeIndex(ctx.session),
             MediatorIndex(ctx.session, ctx.scope_path),
-            Unique("number", "案号", Case.number),
+            Unique("number", "案号"),  # the database is asked by Numbering.check (number and sequence)
         )
 
     def check_row(self, ctx: Context, state: State, sheet: SheetSpec, row: Row, emit: Emit) -> None:

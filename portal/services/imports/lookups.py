@@ -179,7 +179,7 @@ class Unique:
         existing = set(session.scalars(select(self.column).where(self.column.in_(values))))
         for row, value in self.pending:
             if value in existing:
-                emit(row, self.key, f"系统中已有{self.label}为“{shown(value)}”的记录", value)
+                emit(row, self.key, f"系统中已有{self.label}相同的记录", value)
         self.pending = []
 
 
