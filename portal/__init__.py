@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, redirect, request, session, url_for
 from flask_login import current_user
 
-from portal.config import Config, engine_options
+from portal.config import Config, engine_options, secure_cookies
 from portal.extensions import (
     babel,
     configure_sqlite,
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(Config.load(app.instance_path))
     if config:
         app.config.update(config)
+    secure_cookies(app.config)
     if "SQLALCHEMY_ENGINE_OPTIONS" not in (config or {}):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     if app.config.get("PROXY_FIX"):

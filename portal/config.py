@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from portal.clock import DEFAULT_TIMEZONE, office_zone
@@ -94,6 +96,17 @@ def secret_from_file(name: str) -> str | None:
     return Path(path).read_text(encoding="utf-8").strip() or None
 
 
+def secure_cookies(config: dict[str, Any]) -> None:
+    """Mark the session and remember-me cookies Secure when the portal is served over https.
+
+    An https portal has no reason to send its session over plain http, where anyone on the path reads
+    it; an intranet portal on plain http keeps SESSION_COOKIE_SECURE off (or it could not sign in).
+    """
+    if config.get("PREFERRED_URL_SCHEME") == "https":
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+
+
 class Config:
     """Defaults; every value can be overridden from the environment in `load`."""
 
@@ -114,6 +127,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # 在此电脑上保持登录 lasts a working week, not Flask-Login's default year.
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     FLASK_ADMIN_SWATCH = "default"
@@ -123,6 +139,8 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     LOGIN_RATE_LIMIT = "30 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    # A throttled answer (the Chinese 429) says when to try again (Retry-After).
+    RATELIMIT_HEADERS_ENABLED = True
     PASSWORD_MIN_LENGTH = 8
 
     PAGE_SIZE = 20
@@ -157,7 +175,10 @@ class Config:
                 raise RuntimeError("SECRET_KEY must be set in production (PORTAL_PRODUCTION=1)")
             secret = instance_secret_key(instance_path)
         conf["SECRET_KEY"] = secret
+        # Served over https (PREFERRED_URL_SCHEME=https): the cookies go over https only (`secure_cookies`).
+        conf["PREFERRED_URL_SCHEME"] = env_str("PREFERRED_URL_SCHEME", "http")
         conf["SESSION_COOKIE_SECURE"] = env_bool("SESSION_COOKIE_SECURE", False)
+        conf["REMEMBER_COOKIE_SECURE"] = env_bool("REMEMBER_COOKIE_SECURE", conf["SESSION_COOKIE_SECURE"])
         conf["PORTAL_TIMEZONE"] = conf["BABEL_DEFAULT_TIMEZONE"] = timezone_name(
             env_str("PORTAL_TIMEZONE", cls.PORTAL_TIMEZONE)
         )
