@@ -3,10 +3,11 @@ nothing files the 零报告; and the figures of the dashboard (`overview`).
 
 Scope (属地管理): records belong to their organisation and are seen in its subtree and above. A plan is
 also read by the offices below its organisation (the county's plan is the townships' too), and a record
-may be filed under an active plan of its organisation or of one above it; only the plan's side changes it. Writers are the
-administrators and the 调解员/录入员 (`WRITERS`); the others read. Each function checks the actor's role
-and scope, changes the rows and (except the `prepare_*` ones, which Flask-Admin's forms commit) commits;
-a refusal raises `DomainError` with a Chinese message. The audit log records every row written.
+may be filed under an active plan of its organisation or of one above it; only the plan's side changes it.
+Writers are the administrators and the 调解员/录入员 (`WRITERS`); the others read. Each function checks
+the actor's role and scope, changes the rows and (except the `prepare_*` ones, which Flask-Admin's forms
+commit) commits; a refusal raises `DomainError` with a Chinese message. The audit log records every
+row written.
 
 无纠纷 and the 零报告: a record that found nothing files, for the month it was made in, the 零报告 of
 each committee it screened (its areas, or its own organisation when that is a reporting committee);
@@ -338,7 +339,7 @@ def scoped_mediators(session: Session, actor: User) -> Sequence[Mediator]:
 # --- the dashboard's figures ----------------------------------------------------------------------
 
 
-def overview(session: Session, user: User, today: date) -> dict[str, Any]:
+def overview(session: Session, user: User, today: date, rules: DeadlineRules | None = None) -> dict[str, Any]:
     """Return the 排查 and 交办 figures of the user's subtree for the current period.
 
     The period is the user's rhythm: the month for a county-level user, else the half month.
@@ -348,7 +349,8 @@ def overview(session: Session, user: User, today: date) -> dict[str, Any]:
     previous_missing (how many missed their previous period: the warning); findings (found in the
     period's records); findings_pending (all findings not yet handled); meetings (held in the
     period); assignments_open, assignments_overdue, assignments_due_soon (open 交办事项 visible to the
-    user, those past their deadline, those yellow). Counts are integers.
+    user, those past their deadline, those yellow by `rules`, the app's CASE_* settings: pass
+    `DeadlineRules.from_config(app.config)`, the defaults otherwise). Counts are integers.
     """
     period = period_of(today, is_monthly(user.organization))
     scoped = org_in_scope(user, ScreeningRecord.organization_id)
@@ -376,7 +378,7 @@ def overview(session: Session, user: User, today: date) -> dict[str, Any]:
     org_units = units(session, user)
     done, missing = coverage(session, org_units, today)
     previous = len(previous_missing(session, org_units, today))
-    items = assignments.counts(session, user, today)
+    items = assignments.counts(session, user, today, rules)
     meetings = session.scalar(
         select(func.count(Meeting.id)).where(
             org_in_scope(user, Meeting.organization_id),
