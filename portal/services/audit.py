@@ -140,12 +140,12 @@ def _changes(session: Session, obj: Any, action: AuditAction) -> dict[str, list[
         key = attr.key
         if key in ignored:
             continue
-        hist = state.attrs[key].history
         if action is AuditAction.CREATE:
             before, after = None, getattr(obj, key)
         elif action is AuditAction.DELETE:
             before, after = getattr(obj, key), None
         else:
+            hist = state.attrs[key].history  # only an update needs it; reading it costs (bulk imports)
             if not hist.has_changes():
                 continue
             before = hist.deleted[0] if hist.deleted else None
