@@ -28,8 +28,6 @@ from portal.services.imports import core, workbooks
 from portal.validators import make_credit_code, make_id_number
 from tests.factories import REGION, new_case
 
-TODAY_MINUS = timedelta(days=400)
-
 
 def xlsx(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
     """Write a workbook with the given sheets (first row: headers) and return its path."""
@@ -399,11 +397,13 @@ def test_historical_cases_pass_the_ledger_checks_and_keep_numbering(county, tmp_
     today = clock.today()
     for case in numbers.values():
         assert case_checks.problems(case, today) == [], case.number
-    counters = dict(db.session.execute(
-                select(CaseCounter.year, CaseCounter.last_value).where(
-                    CaseCounter.organization_id == county.mj.id
-                )
-            ).all())
+    counters = dict(
+        db.session.execute(
+            select(CaseCounter.year, CaseCounter.last_value).where(
+                CaseCounter.organization_id == county.mj.id
+            )
+        ).all()
+    )
     assert counters[2024] == 3 and counters[2023] == 1
     # The next registration of 2024 continues the series; a number already used or leaving a gap is refused.
     bad = case_file(
