@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from portal import clock
 from portal.extensions import db
@@ -58,9 +58,11 @@ def run(county: Any, username: str, kind: str, path: Path, dry: bool = False) ->
 
 def table_counts() -> dict[str, int]:
     """Count the rows of every table, so a test can show that nothing at all changed."""
+    present = set(inspect(db.session.connection()).get_table_names())
     return {
         table.name: db.session.scalar(select(func.count()).select_from(table))
         for table in Base.metadata.sorted_tables
+        if table.name in present
     }
 
 
