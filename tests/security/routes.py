@@ -259,9 +259,7 @@ def generic(blueprint: str, name: str) -> Spec | None:
 
 #: Registers without a details page (the list shows everything) or without the list export.
 DETAILS_DISABLED = frozenset({"zero_reports"})
-EXPORT_DISABLED = frozenset(
-    {"assessment_rounds", "print_jobs", "recognition_criteria", "subsidy_policy", "form_definitions"}
-)
+EXPORT_DISABLED: frozenset[str] = frozenset()  # every list exports (portal/admin/exports.py)
 #: Registers whose edit page is closed to everyone (records change through steps, or not at all).
 EDIT_DISABLED = frozenset(
     {
@@ -313,6 +311,9 @@ CUSTOM: dict[str, Spec] = {
     **_case_routes("my_cases"),
     **_case_routes("case_warnings"),
     "zero_reports.missing": Spec("read", query=lambda ids: {"month": "2026-01"}),
+    "zero_reports.missing_export": Spec(
+        "read", path={"export_type": "xlsx"}, query=lambda ids: {"month": "2026-01"}
+    ),
     "assessment_rounds.evidence": Spec("read", "result", query=lambda ids: {"result": ids["result"]}),
     "assessment_rounds.score": Spec(
         "write", "round", query=_id("round"), form=lambda ids: {"lock_version": "1"}
