@@ -17,10 +17,11 @@ the export is recorded in the audit log: who, which list, how many rows, which f
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, flash, redirect, request, stream_with_context
 from flask_admin.tools import rec_getattr
@@ -197,47 +198,66 @@ def respond(view: Any, export_type: str) -> Any:
             "error",
         )
         return redirect(view.get_url(".index_view", **request.args))
-    header = [str(label) for _name, label in columns]
     getters = [view.export_cell_getter(name) for name, _label in columns]
-    criteria = criteria_text(view, args)
-    name = view.get_export_name(export_type)
-    records = view.export_records(query, columns)
+    export = Export(
+        title=view.name,
+        entity=view.model.__tablename__,
+        criteria=criteria_text(view, args),
+        filename=view.get_export_name(export_type),
+        header=[str(label) for _name, label in columns],
+    )
+    return send(export_type, export, rows(view.export_records(query, columns), getters), count)
+
+
+@dataclass(frozen=True)
+class Export:
+    """What a download is: its sheet title (and audit wording), audited table, filters, file name, header."""
+
+    title: str
+    entity: str
+    criteria: str
+    filename: str
+    header: list[str]
+
+
+def send(export_type: str, export: Export, data: Iterator[Sequence[Any]], count: int) -> Response:
+    """Answer with `data` (rows of cell values, read once) as an xlsx or csv download, audited."""
     if export_type == "csv":
-        return _csv_response(view, records, header, getters, count, criteria, name)
-    return _xlsx_response(view, records, header, getters, criteria, name)
+        return _csv_response(export, data, count)
+    return _xlsx_response(export, data)
 
 
-def _record(view: Any, export_type: str, count: int, criteria: str) -> None:
+def _record(export: Export, export_type: str, count: int) -> None:
     start_writing()
     audit.record(
         db.session,
         AuditAction.EXPORT,
-        view.model.__tablename__,
+        export.entity,
         None,
-        f"导出{view.name}（{export_type}，{count}条）",
-        criteria=[None, criteria],
+        f"导出{export.title}（{export_type}，{count}条）",
+        criteria=[None, export.criteria],
     )
     db.session.commit()
 
 
-def _xlsx_response(
-    view: Any, records: Iterator[Any], header: list[str], getters: list[Getter], criteria: str, name: str
-) -> Response:
+def _refused(export: Export, exc: Exception) -> NoReturn:
+    db.session.rollback()
+    current_app.logger.warning("export of %s refused its arguments: %s", export.entity, exc)
+    abort(400)
+
+
+def _xlsx_response(export: Export, data: Iterator[Sequence[Any]]) -> Response:
     # The zip of an xlsx is complete only at the end: build it in a temporary file, then send that.
     spool = tempfile.TemporaryFile(suffix=".xlsx")
     try:
-        written = export_files.write_xlsx(
-            spool, view.name, header, rows(records, getters), stamp=clock.utcnow()
-        )
+        written = export_files.write_xlsx(spool, export.title, export.header, data, stamp=clock.utcnow())
     except (DataError, OverflowError) as exc:
         spool.close()
-        db.session.rollback()
-        current_app.logger.warning("export of %s refused its arguments: %s", view.endpoint, exc)
-        abort(400)
+        _refused(export, exc)
     except BaseException:
         spool.close()
         raise
-    _record(view, "xlsx", written, criteria)
+    _record(export, "xlsx", written)
     size = spool.tell()
     spool.seek(0)
 
@@ -250,35 +270,25 @@ def _xlsx_response(
             spool.close()
 
     response = Response(body(), mimetype=MIMETYPES["xlsx"])
-    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Content-Disposition"] = f"attachment; filename={export.filename}"
     response.headers["Content-Length"] = str(size)
     return response
 
 
-def _csv_response(
-    view: Any,
-    records: Iterator[Any],
-    header: list[str],
-    getters: list[Getter],
-    count: int,
-    criteria: str,
-    name: str,
-) -> Response:
+def _csv_response(export: Export, data: Iterator[Sequence[Any]], count: int) -> Response:
     # Recorded before the rows are read (a commit would close the streaming cursor); the count query
     # has already run the list's filters, so the rows that follow are exactly those counted.
-    _record(view, "csv", count, criteria)
-    chunks = export_files.csv_chunks(header, rows(records, getters))
+    _record(export, "csv", count)
+    chunks = export_files.csv_chunks(export.header, data)
     try:
         first = next(chunks)  # runs the query while a refused value can still be a 400 page
     except (DataError, OverflowError) as exc:
-        db.session.rollback()
-        current_app.logger.warning("export of %s refused its arguments: %s", view.endpoint, exc)
-        abort(400)
+        _refused(export, exc)
 
     def body() -> Iterator[bytes]:
         yield first
         yield from chunks
 
     response = Response(stream_with_context(body()), mimetype=MIMETYPES["csv"])
-    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Content-Disposition"] = f"attachment; filename={export.filename}"
     return response

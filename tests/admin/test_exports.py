@@ -227,3 +227,14 @@ def test_mediator_register_export_reads_in_bulk(app, county, login_as):
         )
     db.session.flush()
     assert export_queries() == before
+
+
+def test_the_missing_zero_reports_list_exports(login_as, county):
+    """未报送名单: the township's committees without a case or a 零报告 that month, dates as date cells."""
+    response = login_as("entry_a").get("/admin/zero_reports/missing/export/xlsx/?month=2026-01")
+    header, rows = _sheet(response)
+    assert header[:4] == ["调解组织", "层级", "排查期间自", "至"]
+    names = [row[0] for row in rows]
+    assert any("前李村" in n for n in names) and not any("柳林" in n or "后王村" in n for n in names)
+    assert rows[0][2].date().isoformat() == "2026-01-01" and rows[0][3].date().isoformat() == "2026-01-31"
+    assert login_as("entry_a").get("/admin/zero_reports/missing/export/doc/").status_code == 404

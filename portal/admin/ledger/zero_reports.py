@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_login import current_user
 from wtforms import validators
 
+from portal.admin import exports
 from portal.admin.base import OrgSubtreeFilter, SecureModelView, org_path_text
 from portal.extensions import db
 from portal.models.auth import Role
 from portal.models.zero_report import ZeroReport
 from portal.services import zero_reports
 from portal.services.deadlines import add_months, local_today
+from portal.validators import mask_phone
 
 
 def _month(value: str | None, default: date) -> date:
@@ -73,11 +75,13 @@ class ZeroReportView(SecureModelView):
     def on_model_change(self, form: Any, model: ZeroReport, is_created: bool) -> None:
         zero_reports.prepare_report(db.session, model, current_user, today=local_today())
 
+    def _missing_month(self) -> date:
+        return _month(request.args.get("month"), add_months(local_today().replace(day=1), -1))
+
     @expose("/missing/")
     def missing(self) -> Any:
         """List the committees that neither registered a dispute nor filed a 零报告 for a month."""
-        previous = add_months(local_today().replace(day=1), -1)
-        month = _month(request.args.get("month"), previous)
+        month = self._missing_month()
         rows = zero_reports.missing_reports(db.session, current_user, month)
         return self.render(
             "admin/zero_reports/missing.html",
@@ -87,3 +91,30 @@ class ZeroReportView(SecureModelView):
             following=add_months(month, 1),
             org_path_text=org_path_text,
         )
+
+    @expose("/missing/export/<export_type>/")
+    def missing_export(self, export_type: str) -> Any:
+        """Download the month's 未报送名单 (xlsx or csv), audited like every export."""
+        if export_type not in exports.EXPORT_TYPES:
+            abort(404)
+        month = self._missing_month()
+        rows = zero_reports.missing_reports(db.session, current_user, month)
+        data = [
+            [
+                org_path_text(row.organization),
+                row.organization.level,
+                row.period_start,
+                row.period_end,
+                row.organization.contact_person,
+                mask_phone(row.organization.contact_phone) if row.organization.contact_phone else "",
+            ]
+            for row in rows
+        ]
+        export = exports.Export(
+            title="未报送零报告名单",
+            entity="zero_report",
+            criteria=f"排查月份：{month:%Y-%m}",
+            filename=f"zero_reports_missing_{month:%Y%m}.{export_type}",
+            header=["调解组织", "层级", "排查期间自", "至", "联系人", "联系电话"],
+        )
+        return exports.send(export_type, export, iter(data), len(data))
