@@ -193,7 +193,7 @@ class AssessmentRoundView(RoundPrints, SecureModelView):
         return False
 
     def _round(self) -> AssessmentRound:
-        return self.get_one(request.args.get("id"))
+        return scoring.load_targets(db.session, self.get_one(request.args.get("id")))
 
     def _actor(self) -> Any:
         return current_user._get_current_object()
