@@ -33,6 +33,7 @@ READERS = {
     "assignments": {"admin", "evaluator", "clerk", "entry"},
     "analysis": {"admin", "evaluator", "clerk"},
     "dispute_table": {"admin", "evaluator", "clerk"},
+    "imports": {"admin", "entry"},
 }
 # endpoint -> roles that may open the create form
 CREATORS = {
@@ -63,6 +64,7 @@ CREATORS = {
     "assignments": set(),
     "analysis": set(),
     "dispute_table": set(),
+    "imports": set(),
 }
 # endpoint -> roles that may change its records (forms, actions, steps); none: a read-only register
 WRITERS = {
@@ -93,6 +95,7 @@ WRITERS = {
     "assignments": {"admin", "entry"},
     "analysis": {"admin", "evaluator"},  # the 研判意见
     "dispute_table": set(),
+    "imports": {"admin", "entry"},  # registers by administrators, historical cases also by entry users
 }
 ROLE_USERS = {"admin": "admin", "evaluator": "evaluator", "clerk": "clerk", "entry": "entry_a"}
 

@@ -131,7 +131,15 @@ class ImportView(BaseView):
         store.save_report(stored, report)
         return token
 
+    @expose("/new/")
+    @expose("/edit/")
+    @expose("/details/")
+    def elsewhere(self) -> Any:
+        """Register-style links lead to the page: an import is started by uploading a file."""
+        return redirect(self.get_url(".index"))
+
     @expose("/template/<kind>/")
+    @expose("/export/<kind>/")
     def template(self, kind: str) -> Any:
         """Download a kind's template (the organisations of the user's subtree in its lists)."""
         chosen = self._kind(kind)
