@@ -56,7 +56,7 @@ from portal.models.dictionary import DisputeType  # noqa: E402
 from portal.models.formdef import FormDefinition, FormVersion  # noqa: E402
 from portal.models.org import Industry, Organization, OrgKind, OrgLevel  # noqa: E402
 from portal.models.people import Gender, Mediator  # noqa: E402
-from portal.services import audit, search, tally  # noqa: E402
+from portal.services import answer_index, audit, search, tally  # noqa: E402
 from portal.services.demo import data  # noqa: E402
 from portal.services.demo.answers import fake_answers  # noqa: E402
 from portal.services.demo.fake import CASE_TEMPLATES, DemoFaker, format_money  # noqa: E402
@@ -288,7 +288,15 @@ class Loader:
             rows.clear()
 
 
-BULK_TABLES = ("dispute_case", "party", "case_event", "mediation_session", "agreement", "case_mediator")
+BULK_TABLES = (
+    "dispute_case",
+    "party",
+    "case_event",
+    "mediation_session",
+    "agreement",
+    "case_mediator",
+    "case_answer",
+)
 
 
 def _secondary_indexes(connection: Connection) -> list[tuple[str, str]]:
@@ -755,6 +763,7 @@ def seed(
                 text("INSERT INTO case_counter (organization_id, year, last_value) VALUES (:o, :y, :v)"),
                 [{"o": o, "y": y, "v": v} for (o, y), v in counters.items()],
             )
+            answer_index.rebuild(conn)  # the answers' typed index, before its indexes are rebuilt
             timings["load_s"] = time.perf_counter() - mark
             mark = time.perf_counter()
             for _name, sql in indexes:

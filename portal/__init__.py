@@ -129,7 +129,7 @@ def _init_login(app: Flask) -> None:
 def _init_audit() -> None:
     from sqlalchemy.orm import Session
 
-    from portal.services import audit, search, tally
+    from portal.services import answer_index, audit, search, tally
 
     def web_actor() -> audit.Actor | None:
         if not request or not current_user or not current_user.is_authenticated:
@@ -140,6 +140,7 @@ def _init_audit() -> None:
     if not getattr(Session, "_portal_audited", False):
         audit.register(Session)
         search.register(Session)
+        answer_index.register(Session)
         tally.register(Session)
         Session._portal_audited = True  # type: ignore[attr-defined]
 

@@ -35,6 +35,7 @@ from portal.models.case import (
     RiskLevel,
     SessionResult,
 )
+from portal.models.case_answer import CaseAnswer
 from portal.models.dictionary import DisputeType
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.formdef import FormDefinition, FormVersion
@@ -93,6 +94,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseAnswer",
     "CaseCounter",
     "CaseEvent",
     "CaseEventKind",

@@ -19,6 +19,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -176,6 +178,12 @@ class Case(TimestampMixin, VersionedMixin, Base):
             "is_group",
             "supervision_deadline",
         ),
+        # PostgreSQL: the quick search's two-character chunks (services/search.py, migration 0014).
+        Index(
+            "ix_dispute_case_bigrams",
+            func.portal_case_bigrams(text("number"), text("party_names"), text("summary")),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

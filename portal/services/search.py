@@ -7,7 +7,11 @@ and a term becomes the phrase of its own chunks: every case containing the term 
 The index only narrows the candidates; the view still checks each one for the exact substring, so a
 chunk matching across a field boundary or a folded ASCII letter never shows a wrong row.
 
-PostgreSQL keeps the plain LIKE scan. The table is derived data: `rebuild` recreates its rows.
+PostgreSQL indexes the same chunks without a table: `portal_case_bigrams(number, party_names,
+summary)` is an immutable SQL function returning the distinct two-character chunks as a text[], and
+a GIN index over it (migration 0014) answers `… @> ARRAY['秀英']` for any term of two characters or
+more (pg_trgm's three-character grams cannot index a two-character term). The database keeps the
+index current in the statement that writes the case. The table is derived data: `rebuild` recreates its rows.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, func, inspect, or_, text
+from sqlalchemy import ColumnElement, Text, and_, event, func, inspect, literal, or_, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -30,6 +35,23 @@ DENSE_HITS = 1000
 #: The searched columns' attribute names: a change to any of them re-indexes the case.
 FIELDS = tuple(column.key for column in SEARCHED)
 CREATE = "CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(body, tokenize='ascii')"
+#: PostgreSQL: the chunks of a text, and of a case's searched columns, as arrays (COST: never worth
+#: computing row by row when the index can answer).
+PG_FUNCTIONS = (
+    "CREATE OR REPLACE FUNCTION portal_bigrams(value text) RETURNS text[] "
+    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$ "
+    "SELECT coalesce(array_agg(DISTINCT substr(value, i, 2)), '{}') "
+    "FROM generate_series(1, length(value) - 1) AS i $$",
+    "CREATE OR REPLACE FUNCTION portal_case_bigrams(number text, party_names text, summary text) "
+    "RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
+    "SELECT coalesce(portal_bigrams(number), '{}') || coalesce(portal_bigrams(party_names), '{}') "
+    "|| coalesce(portal_bigrams(summary), '{}') $$",
+)
+PG_INDEX = "ix_dispute_case_bigrams"
+PG_CREATE_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON dispute_case "
+    "USING gin (portal_case_bigrams(number, party_names, summary))"
+)
 
 
 def chunks(value: str | None) -> str:
@@ -106,9 +128,20 @@ def _contains(session: Session, column: Any, term: str) -> ColumnElement[bool]:
     return column.contains(term, autoescape=True)
 
 
+def bigram_clause(term: str) -> ColumnElement[bool]:
+    """PostgreSQL: the cases whose searched texts hold every two-character chunk of `term` (GIN)."""
+    wanted = sorted(set(chunks(term).split()))
+    return func.portal_case_bigrams(*SEARCHED).op("@>")(literal(wanted, ARRAY(Text)))
+
+
 def term_clauses(session: Session, term: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Return the (page, count) conditions for cases whose number, parties or summary contain `term`."""
     exact = or_(*(_contains(session, column, term) for column in SEARCHED))
+    if session.get_bind().dialect.name == "postgresql":
+        if len(term) < 2:
+            return exact, exact
+        indexed = and_(bigram_clause(term), exact)
+        return indexed, indexed
     match = phrase(term) if available(session.connection()) else None
     if match is None:
         return exact, exact

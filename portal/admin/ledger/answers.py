@@ -18,7 +18,7 @@ from portal.lowcode import engine, query, render
 from portal.models.case import Case
 from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormDefinition, FormVersion
-from portal.services import formdefs
+from portal.services import answer_index, formdefs
 from portal.services.deadlines import local_today
 
 ANSWER_COLUMN = "answer:"
@@ -72,8 +72,14 @@ _JSON_KINDS = {  # jsonb_typeof (PostgreSQL) and json_type (SQLite) names of eac
 
 
 def condition_clause(condition: query.Condition, postgres: bool) -> Any:
-    """Return the SQL of one condition; a label naming fields of several forms matches any of them."""
-    return or_(*(_key_clause(key, condition, postgres) for key in condition.keys))
+    """Return the SQL of one condition; a label naming fields of several forms matches any of them.
+
+    The exact test reads each case's JSON; the typed answer index (`services.answer_index`) narrows
+    the cases it is run on, when it can.
+    """
+    exact = or_(*(_key_clause(key, condition, postgres) for key in condition.keys))
+    narrowed = answer_index.candidates(condition)
+    return exact if narrowed is None else and_(narrowed, exact)
 
 
 def _key_clause(key: str, condition: query.Condition, postgres: bool) -> Any:
