@@ -1,4 +1,4 @@
-"""The `flask import KIND FILE [--dry-run]` command: the xlsx import from the command line."""
+"""The xlsx import from the command line: `flask import KIND FILE [--dry-run]`, `flask import-template`."""
 
 from __future__ import annotations
 
@@ -116,3 +116,18 @@ def register_import_cli(app: Flask) -> None:
             click.echo("检查通过，没有发现问题（试导入，未写入数据）。")
         else:
             click.echo("已导入：" + "、".join(f"{noun} {n}" for noun, n in report.created.items()))
+
+    @app.cli.command("import-template")
+    @click.argument("kind_name", metavar="KIND")
+    @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+    def import_template_command(kind_name: str, path: Path) -> None:
+        """Write the xlsx template of KIND (its 填写说明 and drop-down lists) to FILE."""
+        from portal.services import imports
+        from portal.services.imports import workbooks
+
+        try:
+            kind = imports.kind_named(kind_name)
+        except DomainError as exc:
+            raise click.BadParameter(exc.message, param_hint="KIND") from exc
+        path.write_bytes(workbooks.template(kind, db.session, None))
+        click.echo(f"已写入{kind.title}导入模板：{path}")
