@@ -8,6 +8,10 @@ query, the page query, everything else) and the rest (Python: view, formatters, 
 
     .venv/bin/python bench/ledger.py                 # 200,000 cases in a temporary directory
     .venv/bin/python bench/ledger.py --cases 1000000 --db /tmp/ledger-1m.sqlite3 --keep
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/perf_1m .venv/bin/python bench/ledger.py
+
+With DATABASE_URL naming a PostgreSQL database, that database is used (seeded first if it has no cases;
+it is never dropped); the figures and the JSON line are the same on both databases.
 
 The last line of output is one JSON object (cases, list/filter/search p50s, the baseline's search
 p50 and the speed-up); the table above it is for people.
@@ -19,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -45,7 +48,8 @@ from flask_admin.contrib.sqla import ModelView  # noqa: E402
 from flask_admin.contrib.sqla import filters as sqla_filters  # noqa: E402
 from flask_login import current_user  # noqa: E402
 from seed_scale import PASSWORD, SCOPED_TOWNSHIP, bench_app  # noqa: E402
-from sqlalchemy import event, select  # noqa: E402
+from sqlalchemy import create_engine, event, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from portal.extensions import db  # noqa: E402
 from portal.models.case import Case  # noqa: E402
@@ -97,71 +101,80 @@ class Facts:
     answer_first: str | None = None
 
 
-def read_facts(path: Path) -> Facts:
-    """Query the expected counts and first rows with plain sqlite3 (the same order as CaseView)."""
-    conn = sqlite3.connect(path)
-    one = conn.execute
+def read_facts(url: str) -> Facts:
+    """Query the expected counts and first rows in plain SQL (the same order as CaseView)."""
+    engine = create_engine(url)
+    conn = engine.connect()
+    pg = engine.dialect.name == "postgresql"
 
-    def first_of(sql: str, params: Any = ()) -> Any:
+    def one(sql: str, params: dict[str, Any] | None = None) -> Any:
+        return conn.execute(text(sql), params or {})
+
+    def first_of(sql: str, params: dict[str, Any] | None = None) -> Any:
         row = one(sql, params).fetchone()
         return row[0] if row else None
 
     order = "ORDER BY accepted_on DESC, id DESC LIMIT 1"
-    match = "(instr(number, ?) > 0 OR instr(party_names, ?) > 0 OR instr(summary, ?) > 0)"
-    cases = one("SELECT count(*) FROM dispute_case").fetchone()[0]
-    parties = one("SELECT count(*) FROM party").fetchone()[0]
+    pos = "strpos" if pg else "instr"
+    match = f"({pos}(number, :t) > 0 OR {pos}(party_names, :t) > 0 OR {pos}(summary, :t) > 0)"
+    cases = one("SELECT count(*) FROM dispute_case").scalar()
+    parties = one("SELECT count(*) FROM party").scalar()
     first = first_of(f"SELECT number FROM dispute_case {order}")  # noqa: S608
     flt = "status = 'mediating' AND risk_level = 'high'"
-    filter_count = one(f"SELECT count(*) FROM dispute_case WHERE {flt}").fetchone()[0]  # noqa: S608
+    filter_count = one(f"SELECT count(*) FROM dispute_case WHERE {flt}").scalar()  # noqa: S608
     filter_first = first_of(f"SELECT number FROM dispute_case WHERE {flt} {order}")  # noqa: S608
-    term = (SEARCH_TERM,) * 3
-    search_count = one(f"SELECT count(*) FROM dispute_case WHERE {match}", term).fetchone()[0]  # noqa: S608
+    term = {"t": SEARCH_TERM}
+    search_count = one(f"SELECT count(*) FROM dispute_case WHERE {match}", term).scalar()  # noqa: S608
     search_first = first_of(f"SELECT number FROM dispute_case WHERE {match} {order}", term)  # noqa: S608
     # A rare full name: a rare or compound surname, on exactly one party and matching one case.
     rare_name = rare_number = ""
     rare = tuple(data.RARE_SURNAMES) + tuple(data.COMPOUND_SURNAMES)
-    where = " OR ".join("name LIKE ?" for _ in rare)
+    where = " OR ".join(f"name LIKE :p{i}" for i in range(len(rare)))
     candidates = one(
         f"SELECT name FROM party WHERE {where} GROUP BY name HAVING count(*) = 1 ORDER BY name",  # noqa: S608
-        [f"{s}%" for s in rare],
+        {f"p{i}": f"{s}%" for i, s in enumerate(rare)},
     ).fetchall()
     for (name,) in candidates:
         if len(name) < 3:
             continue
-        rows = one(f"SELECT number FROM dispute_case WHERE {match} LIMIT 2", (name,) * 3).fetchall()  # noqa: S608
+        rows = one(f"SELECT number FROM dispute_case WHERE {match} LIMIT 2", {"t": name}).fetchall()  # noqa: S608
         if len(rows) == 1:
             rare_name, rare_number = name, rows[0][0]
             break
     scope = (
         "organization_id IN (SELECT id FROM organization WHERE path LIKE "
-        "(SELECT path FROM organization WHERE code = ?) || '%')"
+        "(SELECT path FROM organization WHERE code = :town) || '%')"
     )
-    town_cases = one(f"SELECT count(*) FROM dispute_case WHERE {scope}", (SCOPED_TOWNSHIP,)).fetchone()[0]  # noqa: S608
-    town_first = first_of(f"SELECT number FROM dispute_case WHERE {scope} {order}", (SCOPED_TOWNSHIP,))  # noqa: S608
+    town = {"town": SCOPED_TOWNSHIP}
+    town_cases = one(f"SELECT count(*) FROM dispute_case WHERE {scope}", town).scalar()  # noqa: S608
+    town_first = first_of(f"SELECT number FROM dispute_case WHERE {scope} {order}", town)  # noqa: S608
     town_search_count = one(
         f"SELECT count(*) FROM dispute_case WHERE {scope} AND {match}",  # noqa: S608
-        (SCOPED_TOWNSHIP, *term),
-    ).fetchone()[0]
+        {**town, **term},
+    ).scalar()
 
     # The stock search joins the parties, so it counts (case, party) rows, not cases.
     def joined_rows(term: str) -> int:
         return one(
             "SELECT count(*) FROM dispute_case LEFT OUTER JOIN party ON dispute_case.id = party.case_id "
-            "WHERE lower(dispute_case.number) LIKE ? OR lower(dispute_case.summary) LIKE ? "
-            "OR lower(party.name) LIKE ?",
-            (f"%{term}%",) * 3,
-        ).fetchone()[0]
+            "WHERE lower(dispute_case.number) LIKE :l OR lower(dispute_case.summary) LIKE :l "
+            "OR lower(party.name) LIKE :l",
+            {"l": f"%{term}%"},
+        ).scalar()
 
-    answered = (
-        "dispute_type_id = (SELECT id FROM dispute_type WHERE code = '13') "
-        "AND json_type(answers, '$.injured_count') = 'integer' "
+    injured = (
+        "jsonb_typeof(answers -> 'injured_count') = 'number' AND (answers ->> 'injured_count')::float8 >= 3"
+        if pg
+        else "json_type(answers, '$.injured_count') = 'integer' "
         "AND json_extract(answers, '$.injured_count') >= 3"
     )
-    answer_count = one(f"SELECT count(*) FROM dispute_case WHERE {answered}").fetchone()[0]  # noqa: S608
+    answered = f"dispute_type_id = (SELECT id FROM dispute_type WHERE code = '13') AND {injured}"  # noqa: S608
+    answer_count = one(f"SELECT count(*) FROM dispute_case WHERE {answered}").scalar()  # noqa: S608
     answer_first = first_of(f"SELECT number FROM dispute_case WHERE {answered} {order}")  # noqa: S608
     baseline_rows = joined_rows(SEARCH_TERM)
     baseline_rare_rows = joined_rows(rare_name) if rare_name else 0
     conn.close()
+    engine.dispose()
     return Facts(
         cases,
         parties,
@@ -274,25 +287,25 @@ def classify(statement: str) -> str:
     return "other"
 
 
-def replay(path: Path, statements: list[tuple[str, str, Any]], repeat: int) -> dict[str, float]:
-    """Re-run a request's SELECTs with plain sqlite3, fetching every row; return ms per kind.
+def replay(engine: Any, statements: list[tuple[str, str, Any]], repeat: int) -> dict[str, float]:
+    """Re-run a request's SELECTs on a connection of their own, fetching every row; return ms per kind.
 
     Timing cursor events would miss the work SQLite does while rows are fetched (a LIMIT query
     walks the table as the rows are read), so the statements are replayed to completion instead.
     """
-    conn = sqlite3.connect(path)
     spent = {"count": 0.0, "page": 0.0, "other": 0.0}
-    for kind, statement, parameters in statements:
-        if not statement.lstrip().upper().startswith("SELECT"):
-            continue
-        conn.execute(statement, parameters).fetchall()
-        runs = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            conn.execute(statement, parameters).fetchall()
-            runs.append((time.perf_counter() - started) * 1000)
-        spent[kind] += statistics.median(runs)
-    conn.close()
+    with engine.connect() as conn:
+        for kind, statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            conn.exec_driver_sql(statement, parameters).fetchall()
+            runs = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                conn.exec_driver_sql(statement, parameters).fetchall()
+                runs.append((time.perf_counter() - started) * 1000)
+            spent[kind] += statistics.median(runs)
+        conn.rollback()
     return spent
 
 
@@ -333,7 +346,7 @@ def pad(text: str, width: int = LABEL_WIDTH) -> str:
 def time_page(
     client: FlaskClient,
     log: SqlLog,
-    path: Path,
+    engine: Any,
     label: str,
     url: str,
     repeat: int,
@@ -353,7 +366,7 @@ def time_page(
         totals.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, f"{label}: HTTP {response.status_code}"
     statements = list(log.statements)  # the last timed request's; the next warm-up appends
-    return Result(label, totals, replay(path, statements, max(3, repeat // 4)), statements)
+    return Result(label, totals, replay(engine, statements, max(3, repeat // 4)), statements)
 
 
 def expect(count: int | None, first: str | None = None, rows: int | None = None) -> Callable[[str], None]:
@@ -394,43 +407,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @contextmanager
-def database(args: argparse.Namespace) -> Iterator[Path]:
-    """Yield the database file: --db as given, else one in a temporary directory (kept with --keep)."""
+def database(args: argparse.Namespace) -> Iterator[str]:
+    """Yield the database URL: DATABASE_URL (PostgreSQL), --db as given, else a temporary SQLite file."""
+    env = os.environ.get("DATABASE_URL", "")
+    if env.startswith("postgresql"):
+        yield env
+        return
     if args.db:
         args.db.parent.mkdir(parents=True, exist_ok=True)
-        yield args.db.resolve()
+        yield f"sqlite:///{args.db.resolve()}"
         return
     tmp = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     if args.keep:
         print(f"keeping the database: rerun with --db {tmp / 'ledger.sqlite3'}")
     try:
-        yield tmp / "ledger.sqlite3"
+        yield f"sqlite:///{tmp / 'ledger.sqlite3'}"
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def has_ledger(path: Path) -> bool:
-    if not path.exists():
-        return False
-    conn = sqlite3.connect(path)
-    try:
-        return bool(conn.execute("SELECT count(*) FROM dispute_case").fetchone()[0])
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
+def shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with database(args) as path:
-        url = f"sqlite:///{path}"
+    with database(args) as url:
         build: dict[str, Any] | None = None
-        if has_ledger(path):
-            print(f"reusing {path}")
+        if seed_scale.case_count(url):
+            print(f"reusing {shown(url)}")
         else:
-            print(f"building {args.cases:,} cases in {path} …", flush=True)
+            print(f"building {args.cases:,} cases in {shown(url)} …", flush=True)
             build = build_ledger(url, args.cases, args.seed)
             print(
                 f"built in {build['total_s']:.1f} s (migrate {build['migrate_s']:.1f} s, "
@@ -439,18 +447,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"{build['parties']:,} parties",
                 flush=True,
             )
-        facts = read_facts(path)
-        results = run(args, path, facts)
-        report(args, path, facts, build, results)
+        facts = read_facts(url)
+        results = run(args, url, facts)
+        report(args, url, facts, build, results)
     return 0
 
 
-def run(args: argparse.Namespace, db_path: Path, facts: Facts) -> dict[str, Result]:
-    app = bench_app(f"sqlite:///{db_path}")
+def run(args: argparse.Namespace, url: str, facts: Facts) -> dict[str, Result]:
+    app = bench_app(url)
     baseline = None if args.no_baseline else add_baseline(app)
     ours = next(v for v in app.extensions["admin"][0]._views if getattr(v, "endpoint", None) == "cases")
     with app.app_context():
         log = SqlLog(db.engine)
+        engine = db.engine
     client = login(app, "bench_admin")
     town = login(app, "bench_town")
     page = min(20, facts.cases)
@@ -461,7 +470,7 @@ def run(args: argparse.Namespace, db_path: Path, facts: Facts) -> dict[str, Resu
     results: dict[str, Result] = {}
 
     def go(key: str, label: str, who: FlaskClient, path: str, check: Callable[[str], None]) -> None:
-        results[key] = time_page(who, log, db_path, label, path, n, w, check)
+        results[key] = time_page(who, log, engine, label, path, n, w, check)
         r = results[key]
         print(f"  {pad(label)} p50 {r.p50:8.1f} ms   p90 {r.p90:8.1f} ms", flush=True)
 
@@ -540,16 +549,26 @@ def run(args: argparse.Namespace, db_path: Path, facts: Facts) -> dict[str, Resu
     return results
 
 
+def engine_name(url: str) -> str:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql(
+            "SHOW server_version" if engine.dialect.name == "postgresql" else "SELECT sqlite_version()"
+        ).scalar()
+    engine.dispose()
+    return f"{engine.dialect.name} {version}"
+
+
 def report(
     args: argparse.Namespace,
-    path: Path,
+    url: str,
     facts: Facts,
     build: dict[str, Any] | None,
     results: dict[str, Result],
 ) -> None:
     print()
     print(
-        f"ledger: {facts.cases:,} cases, {facts.parties:,} parties, SQLite {sqlite3.sqlite_version}; "
+        f"ledger: {facts.cases:,} cases, {facts.parties:,} parties, {engine_name(url)}; "
         f"'{SEARCH_TERM}' matches {facts.search_count:,} cases, "
         f"调解中+高风险 {facts.filter_count:,}, {SCOPED_TOWNSHIP} subtree {facts.town_cases:,}"
     )
@@ -587,6 +606,7 @@ def report(
     if compared:
         print("search faster than stock: " + ("yes" if not slower else "NO for " + ", ".join(slower)))
     summary: dict[str, Any] = {
+        "database": make_url(url).get_backend_name(),
         "cases": facts.cases,
         "list_p50_ms": round(results["list"].p50, 1),
         "filter_p50_ms": round(results["filter"].p50, 1),

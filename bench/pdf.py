@@ -15,6 +15,10 @@ Builds a throwaway SQLite database (migrated, one county office with its seal, N
   the baseline only, by clearing `weasyprint.pdf.fonts.harfbuzz_subset`).
 
     .venv/bin/python bench/pdf.py [--runs 30] [--batch 200] [--baseline-runs 5]
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/perf .venv/bin/python bench/pdf.py
+
+With DATABASE_URL naming PostgreSQL, the bench creates a scratch database beside it (<name>_pdf_<pid>),
+runs there and drops it at the end; the JSON line is the same on both databases.
 
 The last line of output is one JSON object; the table above it is for people.
 """
@@ -28,7 +32,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -40,6 +45,8 @@ import segno  # noqa: E402
 import weasyprint.pdf.fonts  # noqa: E402
 from flask import current_app, render_template, url_for  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from weasyprint import CSS, HTML  # noqa: E402
 
 import portal.pdf as pdf  # noqa: E402
@@ -48,8 +55,9 @@ from portal.extensions import db  # noqa: E402
 from portal.models import Gender, Mediator, Organization, OrgKind, OrgLevel, Recognition  # noqa: E402
 from portal.models.recognition import RecognitionStatus  # noqa: E402
 from portal.pdf import certificates  # noqa: E402
+from portal.pdf import jobs as print_jobs  # noqa: E402
 from portal.pdf.fetcher import PortalFetcher  # noqa: E402
-from portal.services import accounts, audit, documents, print_jobs  # noqa: E402
+from portal.services import accounts, audit, documents  # noqa: E402
 from portal.validators import make_id_number  # noqa: E402
 
 BASE_URL = "https://tiaojie.example.gov.cn/"
@@ -130,6 +138,26 @@ def baseline_certificate(rec: Recognition) -> bytes:
     )
 
 
+@contextmanager
+def scratch_database(tmp: str) -> Iterator[str]:
+    """Yield a new empty database: beside DATABASE_URL on PostgreSQL (dropped after), else SQLite in tmp."""
+    env = os.environ.get("DATABASE_URL", "")
+    if not env.startswith("postgresql"):
+        yield f"sqlite:///{tmp}/bench.sqlite3"
+        return
+    url = make_url(env)
+    name = f"{url.database}_pdf_{os.getpid()}"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="timed renders of one certificate")
@@ -138,15 +166,16 @@ def main() -> None:
     parser.add_argument("--baseline-runs", type=int, default=5, help="timed baseline renders (slow)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp, scratch_database(tmp) as url:
         app = create_app(
             {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite3",
+                "SQLALCHEMY_DATABASE_URI": url,
                 "TESTING": True,
                 "PRINT_JOBS_SYNC": True,
             }
         )
         with app.app_context(), audit.acting_as(audit.Actor(None, "bench")):
+            db_name = db.engine.dialect.name
             upgrade()
             recs, clerk = build(args.batch)
             with app.test_request_context(base_url=BASE_URL):
@@ -211,6 +240,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "database": db_name,
                 "cert_p50_ms": round(cert_ms, 1),
                 "batch_ms_per_page": round(batch_ms_per_page, 2),
                 "batch_one_process_ms_per_page": round(one_ms, 2),
