@@ -385,6 +385,9 @@ CUSTOM: dict[str, Spec] = {
     "analysis.notes": Spec("write", "township", query=_org, form=lambda ids: {"situation": "安全测试"}),
     "analysis.print_report": Spec(PRINTERS, "township", query=_org, render=False),
     "analysis.print_circular": Spec(frozenset({"admin", "clerk"}), "township", query=_org, render=False),
+    # Register-style links (new/edit/details) lead back to the report: refused to readers who write nothing.
+    "analysis.elsewhere": Spec("write", ok=REDIRECT),
+    "dispute_table.elsewhere": Spec("write", ok=REDIRECT),
     "dispute_table.index": Spec("read", "township", query=_org),
     "dispute_table.export": Spec("read", "township", query=_org),
     # 数据导入: an upload is kept under a token of its user; an unknown (or another user's) token is a 404.

@@ -183,6 +183,8 @@ def test_every_text_column_holds_the_corpus(xss_app):
     )
 
 
+#: Exports whose columns hold no free text (the 以案定补标准 list: amounts and switches).
+NO_TEXT = ("/admin/subsidy_policy/export/",)
 #: Pages a county user does not see the world's records on: 我的待办 lists one's own organisation's cases.
 CRAWLED_BY = {"my_cases": "entry_a"}
 
@@ -232,7 +234,7 @@ def test_every_page_and_export_shows_the_corpus_as_text_only(xss_app, world):
             failures += [f"{url}: {problem}" for problem in markup_in(html)]
         elif response.mimetype.endswith("spreadsheetml.sheet"):
             seen["xlsx"] += 1
-            seen["xlsx_with_payload"] += payload_cells(response.data) > 0
+            seen["xlsx_with_payload"] += payload_cells(response.data) > 0 or url.startswith(NO_TEXT)
             failures += [f"{url}: formula {cell}" for cell in formulas_in(response.data)]
         elif response.mimetype == "text/csv":
             seen["csv"] += 1
