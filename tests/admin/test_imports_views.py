@@ -9,8 +9,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from portal.admin.imports.views import upload_store
 from portal.extensions import db
-from portal.models import Expert
+from portal.models import Expert, User
 from tests.auth.conftest import csrf_token_of, fresh_client, sign_in_with_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,6 +27,15 @@ def workbook(*rows: list) -> bytes:
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def upload_store_of(app):
+    with app.test_request_context():
+        return upload_store()
+
+
+def county_admin_id() -> int:
+    return db.session.scalar(select(User.id).where(User.username == "admin"))
 
 
 @pytest.fixture
@@ -85,6 +95,13 @@ def test_upload_report_confirm_with_csrf(csrf_app, import_dir):
     assert client.post(confirm_url, data={"confirm": "y"}).status_code == 400
     client.post(confirm_url, data={"csrf_token": csrf_token_of(page.text)})
     assert db.session.scalar(select(func.count()).select_from(Expert)) == before
+    # While one confirmation imports the file, a second one (a double click) finds it taken.
+    store = upload_store_of(csrf_app)
+    upload = store.get(location.rstrip("/").rsplit("/", 1)[-1], county_admin_id())
+    assert upload is not None and store.claim(upload) is not None
+    twice = client.post(confirm_url, data={"csrf_token": csrf_token_of(page.text), "confirm": "y"})
+    assert twice.status_code == 302 and db.session.scalar(select(func.count()).select_from(Expert)) == before
+    store.release(upload)
     done = client.post(confirm_url, data={"csrf_token": csrf_token_of(page.text), "confirm": "y"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/admin/experts/")
     assert db.session.scalar(select(func.count()).select_from(Expert)) == before + 1

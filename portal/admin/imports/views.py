@@ -87,6 +87,7 @@ class ImportView(BaseView):
     def index(self) -> Any:
         """Choose a kind, download its template, upload a file: the dry run runs at once."""
         kinds = self._kinds()
+        upload_store().purge()  # expired uploads go, whether or not anyone uploads again
         form = UploadForm()
         form.kind.choices = [(k.key, k.title) for k in kinds]
         if form.validate_on_submit():
@@ -138,8 +139,8 @@ class ImportView(BaseView):
         """Register-style links lead to the page: an import is started by uploading a file."""
         return redirect(self.get_url(".index"))
 
-    @expose("/template/<kind>/")
     @expose("/export/<kind>/")
+    @expose("/template/<kind>/")  # the first registered: what url_for gives
     def template(self, kind: str) -> Any:
         """Download a kind's template (the organisations of the user's subtree in its lists)."""
         chosen = self._kind(kind)
@@ -190,8 +191,15 @@ class ImportView(BaseView):
                     flash(str(message), "error")
             return redirect(self.get_url(".report", token=token))
         kind = self._kind(upload.kind)
-        report = imports.run(_context(), kind, upload.path, upload.filename)
         store = upload_store()
+        path = store.claim(upload)
+        if path is None:
+            flash("该文件正在导入或已经导入，请勿重复提交", "error")
+            return redirect(self.get_url(".index"))
+        try:
+            report = imports.run(_context(), kind, path, upload.filename)
+        finally:
+            store.release(upload)
         if not report.imported:
             store.save_report(upload, report)
             flash("文件存在问题，未导入任何数据；请按检查结果修改后重新上传", "error")

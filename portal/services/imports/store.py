@@ -46,6 +46,10 @@ class UploadStore:
     def _paths(self, token: str) -> tuple[Path, Path]:
         return self.root / f"{token}.xlsx", self.root / f"{token}.json"
 
+    def _claimed(self, token: str) -> Path:
+        """Where an upload is while it is being imported (openpyxl reads only names ending in .xlsx)."""
+        return self.root / f"{token}.importing.xlsx"
+
     def save(self, user_id: int, kind: str, filename: str, data: bytes) -> str:
         """Store an upload for `user_id` and return its token."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -73,7 +77,8 @@ class UploadStore:
             stored_at = datetime.fromisoformat(meta["stored_at"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if meta.get("user_id") != user_id or not data_path.exists():
+        present = data_path.exists() or self._claimed(token).exists()  # being imported: still there
+        if meta.get("user_id") != user_id or not present:
             return None
         if clock.utcnow() - stored_at > self.ttl:
             self.discard(token)
@@ -94,11 +99,28 @@ class UploadStore:
         _write(meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
         upload.report = report
 
+    def claim(self, upload: Upload) -> Path | None:
+        """Take the upload for its import, so that a second confirmation (a double click) finds it gone;
+        returns the file to read, or None if another request has it. `release` gives it back."""
+        taken = self._claimed(upload.token)
+        try:
+            os.rename(upload.path, taken)  # atomic: of two requests, one moves it, the other finds nothing
+        except FileNotFoundError:
+            return None
+        return taken
+
+    def release(self, upload: Upload) -> None:
+        """Give a claimed upload back (its import found problems; the user may look at them again)."""
+        taken = self._claimed(upload.token)
+        if taken.exists():
+            os.replace(taken, upload.path)
+
     def discard(self, token: str) -> None:
         """Remove an upload (confirmed, cancelled or expired)."""
         if not _TOKEN.fullmatch(token or ""):
             return
-        for path in self._paths(token):
+        data_path, meta_path = self._paths(token)
+        for path in (data_path, self._claimed(token), meta_path):
             path.unlink(missing_ok=True)
 
     def purge(self) -> int:
