@@ -10,7 +10,6 @@ tests/services/test_dashboard.py checks that the two agree. Definitions: `servic
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,10 +27,9 @@ from portal.models.tally import CaseStatusTally, CaseTypeTally
 from portal.models.zero_report import ZeroReport
 from portal.services import zero_reports
 from portal.services.deadlines import (
-    Colour,
+    RED_CARD_STATUSES,
     DeadlineRules,
     add_months,
-    colour_clause,
     overdue_clause,
     red_card_clause,
 )
@@ -94,7 +92,7 @@ class OrgRow:
     accepted: Figure
     settled: Figure
     open: Figure
-    red: Figure
+    overdue: Figure
 
 
 @dataclass
@@ -153,7 +151,7 @@ def build(session: Session, user: User, today: date, rules: DeadlineRules, perio
                 accepted=Figure(valid_by[node.id], {**valid, **where}),
                 settled=Figure(settled_by[node.id], {**span, "outcome": "settled", **where}),
                 open=Figure(open_counts.open_by_child[node.id], {**where, "progress": Progress.OPEN.value}),
-                red=Figure(open_counts.red_by_child[node.id], {**where, "colour": Colour.RED.value}),
+                overdue=Figure(open_counts.overdue_by_child[node.id], {**where, "overdue": True}),
             )
         )
     return Dashboard(
@@ -315,15 +313,13 @@ def _trend(session: Session, user: User, today: date) -> list[tuple[date, Figure
 class _Open:
     totals: Counter[str] = field(default_factory=Counter)
     open_by_child: Counter[int] = field(default_factory=Counter)
-    red_by_child: Counter[int] = field(default_factory=Counter)
+    overdue_by_child: Counter[int] = field(default_factory=Counter)
 
     #: figure key -> the ledger criteria of its cases
     CRITERIA = {
         "open": {"progress": Progress.OPEN.value},
         "overdue": {"overdue": True},
         "red_card": {"progress": Progress.RED_CARD.value},
-        "red": {"colour": Colour.RED.value},
-        "yellow": {"colour": Colour.YELLOW.value},
         "high_risk": {"progress": Progress.OPEN.value, "risk": RiskLevel.HIGH.value},
         "group": {"progress": Progress.OPEN.value, "group": True},
         "supervised": {"supervised": True},
@@ -334,49 +330,58 @@ class _Open:
 
 
 def _open_counts(session: Session, user: User, today: date, rules: DeadlineRules, tree: _Tree) -> _Open:
-    """Count the open cases and their warnings, by handling organisation (one pass over the index)."""
-    conditions = {
-        "overdue": overdue_clause(today),
-        "red_card": red_card_clause(today, rules),
-        "red": colour_clause(Colour.RED, today, rules),
-        "yellow": colour_clause(Colour.YELLOW, today, rules),
+    """Count the open cases and their warnings by handling organisation, in one pass over the index.
+
+    Grouped by status first, so that each status's range of the figures index is read in order (grouped
+    by organisation alone, SQLite would walk the organisation index and every row), and so that the
+    conditions on the status (超期 only in mediation, 红牌 only when assigned or in mediation) are
+    applied here to whole groups instead of to every row: what remains per row are plain comparisons.
+    Each figure is the very condition its ledger filter applies (`overdue_clause`, `red_card_clause`).
+    """
+    per_row = {
+        "overdue": Case.deadline < today,
+        "red_card": Case.last_activity_on <= rules.untouched_since(today),
         "high_risk": Case.risk_level == RiskLevel.HIGH,
         "group": Case.is_group,
         "supervised": Case.supervision_deadline.is_not(None),
     }
-    sums = [func.sum(when((condition, 1), else_=0)) for condition in conditions.values()]
-    # Grouped by status first, so that each status's range of the figures index is read in order
-    # (grouped by organisation alone, SQLite would walk the organisation index and every row).
+    only_in = {"overdue": MEDIATION_STATUSES, "red_card": RED_CARD_STATUSES}
+    sums = [func.count(when((condition, 1))) for condition in per_row.values()]
     rows = session.execute(
-        select(Case.organization_id, func.count(), *sums)
+        select(Case.status, Case.organization_id, func.count(), *sums)
         .where(Case.status.in_(OPEN_STATUSES), org_in_scope(user, Case.organization_id))
         .group_by(Case.status, Case.organization_id)
     ).all()
     result = _Open()
-    for org_id, count, *values in rows:
+    for status, org_id, count, *values in rows:
         child = tree.child_of(org_id)
+        found = {
+            key: value if key not in only_in or S(status) in only_in[key] else 0
+            for key, value in zip(per_row, values, strict=True)
+        }
         result.totals["open"] += count
+        result.totals.update(found)
         result.open_by_child[child] += count
-        for key, value in zip(conditions, values, strict=True):
-            result.totals[key] += value or 0
-        result.red_by_child[child] += values[2] or 0
+        result.overdue_by_child[child] += found["overdue"]
     return result
 
 
 def _cases(session: Session, user: User, condition: Any, key: Any, newest: bool = False) -> list[Case]:
     """Return the first LISTED cases meeting `condition`, by `key` (oldest first unless `newest`).
 
-    The candidates' ids and keys come from the figures index alone (no ORDER BY: walking a date
-    index instead would read a township's whole history before it found ten of its cases); they are
-    few, and sorted here.
+    The ids are picked from the figures index alone and sorted there: the ORDER BY is on an expression
+    (coalesce(key, key)), so that SQLite does not walk a date index instead, which for a township would
+    read its whole history to find ten of its cases. Then the ten cases are loaded.
     """
-    scope = org_in_scope(user, Case.organization_id)
-    rows = session.execute(select(Case.id, key).where(condition, scope)).all()
-    if newest:
-        chosen = heapq.nlargest(LISTED, rows, key=lambda row: (row[1], -row[0]))
-    else:
-        chosen = heapq.nsmallest(LISTED, rows, key=lambda row: (row[1], row[0]))
-    ids = [row[0] for row in chosen]
+    order = func.coalesce(key, key)
+    ids = list(
+        session.scalars(
+            select(Case.id)
+            .where(condition, org_in_scope(user, Case.organization_id))
+            .order_by(order.desc() if newest else order, Case.id)
+            .limit(LISTED)
+        )
+    )
     found = {
         case.id: case
         for case in session.scalars(

@@ -19,6 +19,9 @@ from portal import clock
 from portal.models.base import LabeledEnum
 from portal.models.case import MEDIATION_STATUSES, OPEN_STATUSES, Case, CaseStatus, RiskLevel
 
+#: Statuses in which a case untouched too long is red-carded: handed to someone who has not acted.
+RED_CARD_STATUSES = frozenset({CaseStatus.ASSIGNED, CaseStatus.MEDIATING})
+
 
 def local_today() -> date:
     """Return the office's date (`portal.clock.today`), the date every deadline is counted in."""
@@ -105,10 +108,7 @@ def assess(case: Case, today: date, rules: DeadlineRules) -> Assessment:
     elif in_mediation and (case.deadline - today).days <= rules.warn_days:
         left = (case.deadline - today).days
         yellow.append("今日到期" if left == 0 else f"{left}天后到期")
-    red_card = case.status in (
-        CaseStatus.ASSIGNED,
-        CaseStatus.MEDIATING,
-    ) and case.last_activity_on <= rules.untouched_since(today)
+    red_card = case.status in RED_CARD_STATUSES and case.last_activity_on <= rules.untouched_since(today)
     if red_card:
         red.append(f"交办后{(today - case.last_activity_on).days}天未处理（红牌）")
     if case.accepted_on <= rules.open_too_long_since(today):
@@ -132,10 +132,7 @@ def overdue_clause(today: date) -> ColumnElement[bool]:
 
 def red_card_clause(today: date, rules: DeadlineRules) -> ColumnElement[bool]:
     """Return the condition for red-carded cases: assigned and untouched too long (交办未处理红牌)."""
-    return and_(
-        Case.status.in_((CaseStatus.ASSIGNED, CaseStatus.MEDIATING)),
-        Case.last_activity_on <= rules.untouched_since(today),
-    )
+    return and_(Case.status.in_(RED_CARD_STATUSES), Case.last_activity_on <= rules.untouched_since(today))
 
 
 def _red(today: date, rules: DeadlineRules) -> ColumnElement[bool]:

@@ -46,10 +46,11 @@ def test_numbers_link_to_exactly_their_cases(app, county, login_as):
         (board.open["open"], {"a", "b", "c", "d", "f"}),
         (board.open["overdue"], {"d", "f"}),
         (board.open["red_card"], {"c"}),
-        (board.open["red"], {"c", "d", "f"}),
+        (board.open["high_risk"], {"d"}),
         (board.open["group"], {"d"}),
         (rows[county.mj.name].accepted, {"a", "b", "c"}),
         (rows[county.ll.name].open, {"d", "f"}),
+        (rows[county.ll.name].overdue, {"d", "f"}),
         (board.by_type[0][1], {"a", "b", "c", "d"}),
         (dict(board.by_status)[dashboard.S.VOIDED], {"e"}),
     ]

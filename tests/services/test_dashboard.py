@@ -31,17 +31,15 @@ def test_county_figures_match_the_ledger(county):
         "open": 5,
         "overdue": 2,
         "red_card": 1,
-        "red": 3,
-        "yellow": 0,
         "high_risk": 1,
         "group": 1,
         "supervised": 0,
     }
     rows = {
-        row.name: (row.accepted.value, row.settled.value, row.open.value, row.red.value)
+        row.name: (row.accepted.value, row.settled.value, row.open.value, row.overdue.value)
         for row in board.by_org
     }
-    assert rows == {"本级": (0, 0, 0, 0), county.mj.name: (3, 1, 3, 1), county.ll.name: (1, 0, 2, 2)}
+    assert rows == {"本级": (0, 0, 0, 0), county.mj.name: (3, 1, 3, 0), county.ll.name: (1, 0, 2, 2)}
     assert [(name, figure.value) for name, figure in board.by_type] == [("邻里纠纷", 4)]
     assert [case.number for case in board.overdue_cases] == [c["f"].number, c["d"].number, c["c"].number]
     assert [case.number for case in board.major_cases] == [c["d"].number]
