@@ -254,7 +254,7 @@ def _typed_xml(value: Any) -> str:
 def _row_xml(number: int, values: Sequence[Any]) -> str:
     # Cells carry no reference: each is the next column (an empty one is <c/>), as the format allows.
     # Plain text, the commonest cell, is copied as it is when nothing in it needs treatment.
-    cells = []
+    cells: list[str] = []
     add = cells.append
     plain = _PLAIN.search
     for raw in values:

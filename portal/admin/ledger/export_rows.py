@@ -89,7 +89,7 @@ def case_records(query: Any, columns: list[tuple[str, str]]) -> Iterator[CaseRow
     keys = [column.key for column in wanted]
     orgs, types, versions = _Cache(Organization), _Cache(DisputeType), _Cache(FormVersion)
     # What the register's formatters read of the related rows (a test compares with the ORM path).
-    of_cases = bindparam("case_ids", expanding=True)
+    of_cases: Any = bindparam("case_ids", expanding=True)
     parties = (
         select(
             Party.case_id, Party.role, Party.kind, Party.name, Party.id_number, Party.credit_code, Party.phone
