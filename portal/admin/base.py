@@ -518,13 +518,17 @@ class OrgSubtreeFilter(filters.BaseSQLAFilter):
     def _choices() -> list[tuple[str, str]]:
         if not has_request_context() or not current_user.is_authenticated:
             return []
-        rows = db.session.execute(
-            scoped_organizations(current_user).with_only_columns(
-                Organization.id, Organization.name, Organization.path
-            )
-        ).all()
-        # Indent by depth so the dropdown reads as a tree.
-        return [(str(i), "\u3000" * (path.count("/") - 2) + name) for i, name, path in rows]
+        if "org_subtree_choices" not in g:  # a view with two such filters asks once per request
+            rows = db.session.execute(
+                scoped_organizations(current_user).with_only_columns(
+                    Organization.id, Organization.name, Organization.path
+                )
+            ).all()
+            # Indent by depth so the dropdown reads as a tree.
+            g.org_subtree_choices = [
+                (str(i), "\u3000" * (path.count("/") - 2) + name) for i, name, path in rows
+            ]
+        return list(g.org_subtree_choices)
 
     def validate(self, value: Any) -> bool:
         return guards.parse_int(value) is not None

@@ -255,7 +255,15 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, Secur
     # --- queries ---------------------------------------------------------------------------------
 
     def get_query(self) -> Any:
-        return super().get_query().options(joinedload(Case.organization), joinedload(Case.dispute_type))
+        # The type's parent is shown with it (纠纷类型 reads 「大类 · 小类」): loaded in the same query,
+        # not one query per distinct parent on every page.
+        return (
+            super()
+            .get_query()
+            .options(
+                joinedload(Case.organization), joinedload(Case.dispute_type).joinedload(DisputeType.parent)
+            )
+        )
 
     def export_records(self, query: Any, columns: list[tuple[str, str]]) -> Any:
         # Cases, parties, mediators, agreements and follow-ups read in bulk as rows (ledger.export_rows).
