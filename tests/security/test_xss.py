@@ -106,7 +106,7 @@ def _store_corpus(app: Flask, world: World) -> None:
     version = formdefs.publish(session, definition, admin, LABEL)
     case = session.get(Case, world.own["case"])
     case.dispute_type, case.form_version = kind, version
-    case.answers = {"t1": PAYLOADS[0], "a1": PAYLOADS[1], "s1": "a", "m1": ["a"], "r1": [{"rt": PAYLOADS[2]}]}
+    case.answers = {"t1": PAYLOADS[1], "a1": PAYLOADS[2], "s1": "a", "m1": ["a"], "r1": [{"rt": PAYLOADS[3]}]}
     session.commit()
     # The 研判意见 of the township's last period.
     township = session.get(Case, world.own["case"]).organization
@@ -125,7 +125,7 @@ def _store_corpus(app: Flask, world: World) -> None:
     )
     step = f"/admin/cases/act/suspend/?id={world.foreign['case']}"
     version_now = session.get(Case, world.foreign["case"]).version
-    response = signed_in(app, "admin").post(step, data={"reason": PAYLOADS[1], "lock_version": version_now})
+    response = signed_in(app, "admin").post(step, data={"reason": PAYLOADS[2], "lock_version": version_now})
     assert response.status_code == 302, "the step with a payload as its reason was not taken"
 
 

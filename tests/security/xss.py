@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 
 from portal.models.base import Base
 
+#: The first payload of every list is a formula, so that the first text column of every table starts with
+#: one (an export must quote it); the others are rotated to the front of the following columns.
 PAYLOADS = [
+    '=HYPERLINK("http://evil.example/xss","x")',  # a formula in a spreadsheet cell
     "<script>xss(1)</script>",
     '"><img src=x id=xss2 onerror=xss(2)>',
     "'><svg id=xss3 onload=xss(3)>",
@@ -30,12 +33,11 @@ PAYLOADS = [
     "' onmouseover='xss(7)' x='",
     '<iframe id=xss8 srcdoc="<script>xss(8)</script>">',
     "</script><script id=xss9>xss(9)</script>",
-    '=HYPERLINK("http://evil.example/xss","x")',  # a formula in a spreadsheet cell
     "@SUM(1+1)*cmd|' /C calc'!A0",
     '<svg><a xlink:href="javascript:xss(10)"><text>x</text></a></svg>',
 ]
 #: Short payloads for short columns (names of 20 characters).
-SHORT = ["<b id=xss11>", "{{7*7777}}", "<svg onload=xss(12)>", "=1+xss(13)"]
+SHORT = ["=1+xss(13)", "<b id=xss11>", "{{7*7777}}", "<svg onload=xss(12)>"]
 SSTI = "54439"
 #: Characters kept free at the end of a bounded column for the row's id.
 ID_ROOM = 8
