@@ -51,10 +51,10 @@ def production(app, monkeypatch):
 def _assert_chinese_500(response) -> None:
     assert response.status_code == 500
     body = response.get_data(as_text=True)
-    assert response.mimetype == "text/html"
-    assert "系统错误" in body and "系统处理时出错，已记录" in body and 'lang="zh-CN"' in body
     shown = [leak for leak in LEAKS if leak in body]
     assert not shown, f"the error page shows {shown}"
+    assert response.mimetype == "text/html"
+    assert "系统错误" in body and "系统处理时出错，已记录" in body and 'lang="zh-CN"' in body
 
 
 def _raise(exc: Exception):

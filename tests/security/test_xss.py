@@ -8,8 +8,10 @@ answers a case carries, and the 研判意见 of an analysis. Then:
 
 - every GET route of the URL map (classified in tests/security/routes.py, opened by the county user it is
   for, with the world's ids) is parsed: a payload may appear only as text, never as an element, an event
-  handler, a `javascript:` link or an evaluated template; the whole crawl changes nothing in the
-  database but the audit rows of its exports;
+  handler, a `javascript:` link or an evaluated template; every page also passes tests/test_headers.py's
+  scan for what the Content-Security-Policy refuses (inline script, handlers, style attributes; the browser
+  itself is tests/browser/test_csp_browser.py); the whole crawl changes nothing in the database but the
+  audit rows of its exports;
 - every xlsx and csv it downloads has no cell that a spreadsheet would run as a formula;
 - every kind of official document is rendered to the markup WeasyPrint reads, which must escape the
   payloads the same way, and one is laid out to show the fetcher was asked for nothing but the portal's
@@ -59,6 +61,7 @@ from tests.security.xss import (
     store_everywhere,
     text_columns,
 )
+from tests.test_headers import scan as csp_problems
 
 LABEL = '<script>xss(20)</script>"><img src=x id=xss21 onerror=xss(21)>'
 
@@ -232,6 +235,7 @@ def test_every_page_and_export_shows_the_corpus_as_text_only(xss_app, world):
             seen["pages"] += 1
             seen["with_payload"] += "xss" in html
             failures += [f"{url}: {problem}" for problem in markup_in(html)]
+            failures += [f"{url}: the policy refuses {problem}" for problem in csp_problems(html)]
         elif response.mimetype.endswith("spreadsheetml.sheet"):
             seen["xlsx"] += 1
             seen["xlsx_with_payload"] += payload_cells(response.data) > 0 or url.startswith(NO_TEXT)
