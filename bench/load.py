@@ -202,7 +202,7 @@ def inject(fault: str, stack: Stack, url: str, config: dict[str, Any], ledger: P
             handle.write(json.dumps({"t": "batch", "at": time.time(), "job": job_id, "user": "fault"}) + "\n")
         deadline = time.monotonic() + 300
         state = job_state(url, job_id)
-        while time.monotonic() < deadline and not (state[0] == "running" and state[1] >= 40):
+        while time.monotonic() < deadline and not (state[0] == "running" and state[1] >= 20):
             time.sleep(0.5)
             state = job_state(url, job_id)
         log(f"batch job {job_id}: {state[0]} {state[1]}/{state[2]} when the RQ worker is killed")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ ACCOUNTS = {"entry": 120, "evaluator": 40, "clerk": 40}
 #: Dispute types without a dispute form (registering one needs no extra answers):
 #: 邻里, 房屋宅基地, 生产经营, 山林土地, 其他.
 REGISTER_TYPES = ("02", "03", "05", "07", "99")
-TEMPLATE_MARK = "portal load template v1"
+TEMPLATE_MARK = "portal load template v2"
 
 
 def admin_engine(url: str):
@@ -82,6 +83,7 @@ def build_template(base: str, template: str, log: Callable[[str], None]) -> None
     flask(["db", "upgrade"], url, log)
     flask(["seed-demo"], url, log)
     add_accounts_and_rounds(url)
+    add_drill_round(url)
     with engine.connect() as conn:
         conn.execute(text(f"COMMENT ON DATABASE \"{template}\" IS '{TEMPLATE_MARK}'"))
     engine.dispose()
@@ -119,7 +121,7 @@ def _app(url: str):
 
 def add_accounts_and_rounds(url: str) -> None:
     """Add the load accounts (entry users spread over the townships' 司法所, evaluators and clerks at the
-    county) and four open quarterly rounds of the mediators' template, 40 targets each."""
+    county) and this year's open quarterly rounds of the mediators' template, 40 targets each."""
     from portal.extensions import db
     from portal.models.assessment import AssessmentTemplate, PeriodKind, TargetKind
     from portal.models.auth import User
@@ -181,6 +183,58 @@ def add_accounts_and_rounds(url: str) -> None:
         db.engine.dispose()
 
 
+def add_drill_round(url: str) -> None:
+    """Add a finalised round of last year's fourth quarter with 60 targets: the batch of its 考评结果通知书
+    (three chunks) runs long enough for the RQ fault to kill its worker mid-way."""
+    from portal.extensions import db
+    from portal.models.assessment import AssessmentTemplate, CriterionKind, PeriodKind, TargetKind
+    from portal.models.auth import User
+    from portal.models.org import Organization
+    from portal.models.people import Mediator, MediatorStatus
+    from portal.services import audit, scoring
+    from portal.services.deadlines import local_today
+
+    app = _app(url)
+    with app.app_context(), audit.acting_as(audit.Actor(None, "压力测试准备")):
+        session = db.session
+        opener = session.scalar(select(User).where(User.username == "load_evaluator_000"))
+        template = session.scalar(
+            select(AssessmentTemplate).where(
+                AssessmentTemplate.target_kind == TargetKind.MEDIATOR, AssessmentTemplate.active
+            )
+        )
+        mediators = list(
+            session.scalars(
+                select(Mediator)
+                .join(Organization, Mediator.organization_id == Organization.id)
+                .where(Mediator.status == MediatorStatus.ACTIVE, Organization.parent_id.is_not(None))
+                .order_by(Mediator.id)
+            )
+        )
+        rng, today = random.Random(2027), local_today()
+        drill = scoring.open_round(
+            session,
+            opener,
+            template=template,
+            period_kind=PeriodKind.QUARTER,
+            year=today.year - 1,
+            number=4,
+            targets=rng.sample(mediators, 60),
+            title=f"{today.year - 1}年第四季度调解员考评（批量打印演练）",
+            today=today,
+        )
+        manual = [c for c in template.criteria if c.kind == CriterionKind.MANUAL]
+        entries = {
+            (a.id, c.id): scoring.ScoreEntry(Decimal(rng.randint(0, int(c.max_points))))
+            for a in drill.assessments
+            for c in manual
+        }
+        scoring.save_scores(session, drill, opener, entries)
+        scoring.finalise(session, drill, opener)
+        db.session.remove()
+        db.engine.dispose()
+
+
 def run_config(url: str) -> dict[str, Any]:
     """Return what the virtual users need to know of the copy: accounts, rounds, cases to print, terms."""
     from portal.extensions import db
@@ -206,6 +260,9 @@ def run_config(url: str) -> dict[str, Any]:
                 .where(AssessmentRound.status == RoundStatus.OPEN)
                 .order_by(AssessmentRound.id)
             )
+        )
+        drill = session.scalar(
+            select(AssessmentRound.id).where(AssessmentRound.title.contains("批量打印演练"))
         )
         finals = session.execute(
             select(AssessmentRound.id, AssessmentRound.template_id, func.count())
@@ -234,7 +291,7 @@ def run_config(url: str) -> dict[str, Any]:
             "users": users,
             "rounds": rounds,
             "batch_round": finals[0][0],  # the smallest finalised round: a short batch
-            "big_round": finals[-1][0],  # the largest: a long batch, for the RQ fault
+            "big_round": drill,  # 60 notices in three chunks: a batch long enough to kill mid-way
             "agreement_cases": rng.sample(agreement_cases, min(300, len(agreement_cases))),
             "print_cases": rng.sample(print_cases, min(1000, len(print_cases))),
             "search_terms": sorted({n[:2] for n in rng.sample(names, min(60, len(names)))})

@@ -99,8 +99,10 @@ def register_cli(app: Flask) -> None:
         connection = Redis.from_url(url)
         # The worker runs inside this command's app context; each job opens its own (pdf.jobs).
         queue = Queue(app.config.get("PRINT_JOBS_QUEUE") or QUEUE, connection=connection)
-        # Every minute (RQ's default: ten), look for jobs whose worker died and run them again (pdf.jobs).
-        Worker([queue], connection=connection, maintenance_interval=60).work(burst=burst)
+        # Look for jobs whose worker died and run them again (pdf.jobs) about every minute (RQ's default:
+        # ten): an idle worker runs its maintenance between blocking reads of the queue, which last
+        # worker_ttl - 15 seconds.
+        Worker([queue], connection=connection, worker_ttl=75, maintenance_interval=60).work(burst=burst)
 
     register_import_cli(app)
 
