@@ -27,9 +27,9 @@ from portal.services import audit, recognition, standard_templates
 from portal.services.deadlines import local_today
 from tests import live
 from tests.assessment_ledger import add_evaluator, settled
-from tests.conftest import BEIJING, PASSWORD, make_app
+from tests.conftest import BEIJING, PASSWORD
 from tests.factories import County, build_county
-from tests.live import chinese_context, choose, expect, serving
+from tests.live import browser_app, chinese_context, choose, expect, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -64,7 +64,7 @@ def _prepare(county: County, year: int) -> None:
 def assessment_server(tmp_path_factory, browser) -> Iterator[str]:
     """Serve the test county with last year's cases over a fresh SQLite file, CSRF on."""
     url = f"sqlite:///{tmp_path_factory.mktemp('assessment') / 'portal.sqlite3'}"
-    app: Flask = make_app(url, WTF_CSRF_ENABLED=True)
+    app: Flask = browser_app(url)
     with app.app_context():
         upgrade()
         with audit.acting_as(audit.Actor(None, "fixture")):

@@ -25,9 +25,9 @@ from portal.extensions import db
 from portal.models import FormDefinition, PrintJob
 from portal.models.print_job import PrintJobKind
 from portal.services import audit, formdefs
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 from tests.factories import County, build_county, new_case
-from tests.live import COLLECT_VIOLATIONS, chinese_context, choose, expect, log_in, serving
+from tests.live import COLLECT_VIOLATIONS, browser_app, chinese_context, choose, expect, log_in, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def csp_app(tmp_path_factory) -> Iterator[Flask]:
     """The test county with the shipped forms, a case, a form draft and a running print job; CSRF on."""
     url = f"sqlite:///{tmp_path_factory.mktemp('csp') / 'portal.sqlite3'}"
-    app = make_app(url, WTF_CSRF_ENABLED=True)
+    app = browser_app(url)
     with app.app_context():
         upgrade()
         with audit.acting_as(audit.Actor(None, "fixture")):

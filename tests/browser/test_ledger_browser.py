@@ -25,9 +25,10 @@ from portal.extensions import db
 from portal.services import audit, cases
 from portal.services.deadlines import local_today
 from portal.validators import make_id_number
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 from tests.factories import REGION, County, build_county, four_fixed, new_case
 from tests.live import (
+    browser_app,
     chinese_context,
     choose,
     confirm,
@@ -98,7 +99,7 @@ def _add_ledger_cases(county: County, today: date) -> None:
 def ledger_app(tmp_path_factory) -> Iterator[Flask]:
     """An app with CSRF on over a fresh SQLite file holding the test county and a few cases."""
     url = f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'portal.sqlite3'}"
-    app = make_app(url, WTF_CSRF_ENABLED=True)
+    app = browser_app(url)
     with app.app_context():
         upgrade()
         with audit.acting_as(audit.Actor(None, "fixture")):

@@ -21,9 +21,9 @@ from flask_migrate import upgrade
 from portal.extensions import db
 from portal.lowcode import expr
 from portal.services import audit, formdefs
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
 from tests.factories import build_county
-from tests.live import chinese_context, choose, expect, log_in, serving
+from tests.live import browser_app, chinese_context, choose, expect, log_in, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -108,7 +108,7 @@ def test_engine_js_agrees_with_the_server(browser: Browser) -> None:
 def forms_app(tmp_path_factory) -> Iterator[Flask]:
     """The test county with the shipped catalogue loaded, CSRF on."""
     url = f"sqlite:///{tmp_path_factory.mktemp('lowcode') / 'portal.sqlite3'}"
-    app = make_app(url, WTF_CSRF_ENABLED=True)
+    app = browser_app(url)
     with app.app_context():
         upgrade()
         with audit.acting_as(audit.Actor(None, "fixture")):
