@@ -308,6 +308,30 @@ class SecureModelView(ModelView):
                 values.append(value)
         return values
 
+    #: Stands for a row's id while a URL is built once per request (see `get_url`).
+    _URL_ID = 918273645546372819
+
+    def get_url(self, endpoint: str, **kwargs: Any) -> str:
+        """Build a row's URL from one built per endpoint and request, with the row's id put in.
+
+        A list page asks for three or four URLs per row (details, edit, print …); werkzeug's routing
+        builds each from scratch, a third of the page's Python time at 20 rows. Only integer ids are
+        substituted; anything else goes to `url_for` as before.
+        """
+        row_id = kwargs.get("id")
+        if type(row_id) is not int or not has_request_context():
+            return super().get_url(endpoint, **kwargs)
+        others = tuple(sorted((name, repr(value)) for name, value in kwargs.items() if name != "id"))
+        cache = g.setdefault("portal_url_templates", {})
+        key = (self.endpoint, endpoint, others)
+        if key not in cache:
+            built = super().get_url(endpoint, **{**kwargs, "id": self._URL_ID})
+            cache[key] = built if built.count(str(self._URL_ID)) == 1 else None
+        template = cache[key]
+        if template is None:
+            return super().get_url(endpoint, **kwargs)
+        return template.replace(str(self._URL_ID), str(row_id))
+
     def get_one(self, id: Any) -> Any:
         """Return the row if it exists within scope; otherwise 404, whatever the id."""
         values = self._pk_values([id])
