@@ -393,6 +393,7 @@ CUSTOM: dict[str, Spec] = {
     # 数据导入: an upload is kept under a token of its user; an unknown (or another user's) token is a 404.
     "imports.index": Spec("read", form=lambda ids: {"kind": "mediators"}),
     "imports.template": Spec("read", path={"kind": "mediators"}),
+    "imports.elsewhere": Spec("read", ok=REDIRECT),
     "imports.report": Spec("read", path={"token": "x" * 32}, ok=frozenset({404})),
     "imports.report_xlsx": Spec("read", path={"token": "x" * 32}, ok=frozenset({404})),
     "imports.confirm": Spec("write", path={"token": "x" * 32}, ok=frozenset({404})),
