@@ -187,6 +187,9 @@ class Config:
         conf["PRINT_JOBS_QUEUE"] = env_str("PRINT_JOBS_QUEUE")
         # Uploads awaiting confirmation on the 数据导入 page (personal data: kept 0700, removed when done).
         conf["IMPORT_DIR"] = env_str("IMPORT_DIR", str(Path(instance_path) / "imports"))
+        # A read replica for the dashboard's and reports' figures (extensions.reports_session).
+        if reports := env_str("REPORTS_DATABASE_URL"):
+            conf["SQLALCHEMY_BINDS"] = {"reports": reports}
         # Where `flask backup` writes by default (docs/deploy.md); holds personal data, keep it 0700.
         conf["BACKUP_DIR"] = env_str("BACKUP_DIR", str(Path(instance_path) / "backups"))
         # Sign-in throttling counts per address: with several app hosts they share the counts in Redis

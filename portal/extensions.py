@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -92,3 +92,32 @@ def start_writing() -> None:
 
 
 event.listen(Session, "before_flush", _guard_reading_requests)
+
+
+#: The bind of the read replica that serves report and dashboard reads (REPORTS_DATABASE_URL).
+REPORTS_BIND = "reports"
+
+
+def reports_session() -> Session:
+    """Return the session for the figures of the dashboard and reports: reads only.
+
+    With REPORTS_DATABASE_URL set (a PostgreSQL streaming replica), a session on the replica, one per
+    request, so the heavy aggregate queries leave the primary to the clerks' writes; its figures may lag
+    the primary by the replication delay (seconds). Without it, the app's own session. Nothing may be
+    written through it: a hot standby refuses writes.
+    """
+    if REPORTS_BIND not in (current_app.config.get("SQLALCHEMY_BINDS") or {}):
+        return db.session
+    if "reports_session" not in g:
+        g.reports_session = Session(bind=db.engines[REPORTS_BIND], autoflush=False)
+    return g.reports_session
+
+
+def init_reports(app: Flask) -> None:
+    """Close the request's replica session, if one was opened, when the app context ends."""
+
+    @app.teardown_appcontext
+    def _close_reports_session(exc: BaseException | None) -> None:
+        session = g.pop("reports_session", None)
+        if session is not None:
+            session.close()

@@ -65,3 +65,27 @@ def test_proxy_fix_trusts_the_configured_proxy(database_url):
     with request_started.connected_to(note, app), app.test_client() as client:
         client.get("/healthz", headers={"X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https"})
     assert seen == {"addr": "10.1.2.3", "scheme": "https"}
+
+
+def test_reports_session_reads_from_the_replica_when_configured(database_url):
+    """With a reports bind (REPORTS_DATABASE_URL) the figures' session is bound to it; without, db.session."""
+    from portal.extensions import reports_session
+
+    app = make_app(database_url, SQLALCHEMY_BINDS={"reports": database_url})
+    with app.test_request_context():
+        session = reports_session()
+        assert session is not db.session and session.get_bind() is db.engines["reports"]
+        assert reports_session() is session  # one per request
+    plain = make_app(database_url)
+    with plain.test_request_context():
+        assert reports_session() is db.session
+
+
+def test_dashboard_figures_come_from_the_reports_session(login_as, monkeypatch):
+    """The 工作台 reads its figures through reports_session, so a replica serves them when configured."""
+    import portal.admin.dashboard as board
+
+    calls = []
+    monkeypatch.setattr(board, "reports_session", lambda: calls.append(1) or db.session)
+    assert login_as("admin").get("/admin/").status_code == 200
+    assert calls
