@@ -14,8 +14,8 @@ Every value can be set from the environment (GUNICORN_*), so the same file serve
 - **No preload** (`GUNICORN_PRELOAD=1` turns it on): each worker builds the app after the fork, so no
   database connection, Redis client or background thread is shared across processes, and
   `kill -HUP <master>` (`systemctl reload portal-web`) starts workers with the new code after an
-  upgrade while the old ones finish their requests. Preloading would save ~0.3 s and some memory
-  per worker start, but HUP would then keep serving the old code.
+  in-place upgrade while the old ones finish their requests. Preloading would save the app's start
+  (~1 s of CPU) and some memory per worker, but HUP would then keep serving the old code.
 - **Recycling**: a worker restarts after `GUNICORN_MAX_REQUESTS` (1000) requests plus up to 10 %
   jitter, so memory held by WeasyPrint and xlsx exports is given back and workers do not all restart
   at once.
