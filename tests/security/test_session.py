@@ -11,13 +11,14 @@ who changes address, the cookie flags over http and https, and the headers on ev
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 
 import pytest
 from flask import Flask
 
+from portal import clock
 from portal.config import Config
 from portal.extensions import db, limiter
 from portal.headers import CONTENT_SECURITY_POLICY
@@ -82,7 +83,7 @@ def test_cookies_over_plain_http_are_http_only_and_same_site(app_with):
         assert "samesite=lax" in cookies[name].lower().replace(" ", "")
     # 在此电脑上保持登录 lasts a week, not a year.
     expires = parsedate_to_datetime(SimpleCookie(cookies["remember_token"])["remember_token"]["expires"])
-    assert expires - datetime.now(UTC) <= timedelta(days=7, minutes=5)
+    assert expires - clock.utcnow() <= timedelta(days=7, minutes=5)
     # Without 保持登录 there is no remember-me cookie, and the session cookie ends with the browser.
     plain = _cookies(_sign_in(fresh_client(app)))
     assert "remember_token" not in plain and "expires" not in _flags(plain["session"])

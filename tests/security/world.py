@@ -12,12 +12,13 @@ same kind: to a user of MJ (entry_a, admin_a, evaluator_a, clerk_a) the foreign 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.models import (
     Expert,
     Gender,
@@ -151,7 +152,7 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
             evaluator,
             title="马集镇越级上访倒查" if mj else "柳林镇越级上访倒查",
             incident_kind=IncidentKind.PETITION,
-            incident_at=datetime.now(UTC) - timedelta(days=2),
+            incident_at=clock.utcnow() - timedelta(days=2),
             incident_place="市信访局",
             people_involved="王某某",
             description="赴市上访",
