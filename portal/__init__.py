@@ -15,7 +15,7 @@ from portal.extensions import (
     configure_sqlite,
     csrf,
     db,
-    init_reports,
+    init_sessions,
     limiter,
     login_manager,
     mark_reading_request,
@@ -60,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
 
     db.init_app(app)
-    init_reports(app)
+    init_sessions(app)
     app.before_request(mark_reading_request)  # first: before any hook that queries
     with app.app_context():
         configure_sqlite(db.engine)

@@ -1,10 +1,22 @@
-"""Error pages in Chinese, for every HTTP error the portal or werkzeug can raise."""
+"""Error pages in Chinese, for every HTTP error the portal or werkzeug can raise.
+
+The pages are rendered without the template context processors: those load the signed-in user from the
+database, and an error page must render when the database is what failed. A database that does not
+answer (restarting, failing over, a connection lost, no connection free in the pool) is a 503 with
+Retry-After, not a 500; an error of a statement on a working connection stays a 500.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import logging
+
+from flask import Flask, current_app
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理，请返回后重试。"),
@@ -44,10 +56,19 @@ FALLBACK = ("出错了", "请返回后重试。如问题持续，请联系管理
 KEPT_HEADERS = {"allow", "retry-after", "www-authenticate", "content-range"}
 
 
+#: Seconds a browser or client is told to wait before trying again while the database is unavailable.
+RETRY_AFTER = 10
+DATABASE_UNAVAILABLE = (
+    "数据库暂时无法连接（可能正在重启或切换），请稍候片刻后刷新页面；"
+    "刚才提交的内容请先确认是否已保存，未保存的再重新提交。"
+)
+
+
 def render_error(code: int, detail: str | None = None, headers: list[tuple[str, str]] | None = None):
     """Return the portal's error page for `code` (a Chinese title and explanation)."""
     title, text = MESSAGES.get(code, FALLBACK)
-    body = render_template("errors/error.html", code=code, title=title, text=detail or text)
+    template = current_app.jinja_env.get_template("errors/error.html")
+    body = template.render(code=code, title=title, text=detail or text)
     return body, code, headers or []
 
 
@@ -65,3 +86,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return render_error(400, "页面已过期或表单校验失败（CSRF），请刷新页面后重新提交。")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(exc: Exception):
+        lost = not isinstance(exc, OperationalError) or exc.connection_invalidated or exc.statement is None
+        if not lost:  # an error of a statement on a working connection: the 500 page, logged
+            raise exc
+        log.error("database unavailable: %s", exc, exc_info=exc)
+        return render_error(503, DATABASE_UNAVAILABLE, [("Retry-After", str(RETRY_AFTER))])

@@ -11,6 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from portal.models.base import Base
@@ -113,11 +114,29 @@ def reports_session() -> Session:
     return g.reports_session
 
 
-def init_reports(app: Flask) -> None:
-    """Close the request's replica session, if one was opened, when the app context ends."""
+def init_sessions(app: Flask) -> None:
+    """Close the request's sessions when the app context ends; call after `db.init_app`.
+
+    Closing rolls back what a page view read, on its connection: if the database dropped that connection
+    meanwhile (a restart), the rollback fails. The response is ready by then, so the failure is logged and
+    the broken session discarded, instead of turning a page that was served into a 500 (Flask-SQLAlchemy's
+    own teardown, which runs after this one, then finds nothing to close).
+    """
 
     @app.teardown_appcontext
-    def _close_reports_session(exc: BaseException | None) -> None:
-        session = g.pop("reports_session", None)
-        if session is not None:
-            session.close()
+    def _close_sessions(exc: BaseException | None) -> None:
+        replica = g.pop("reports_session", None)
+        if replica is not None:
+            _quietly(replica.close)
+        if not _quietly(db.session.remove):
+            db.session.registry.clear()
+
+
+def _quietly(close) -> bool:
+    """Run a session's close; log and return False if the database connection was lost."""
+    try:
+        close()
+    except SQLAlchemyError:
+        log.warning("closing a database session failed (connection lost)", exc_info=True)
+        return False
+    return True

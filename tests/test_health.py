@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request, request_started
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from portal.config import Config, engine_options
@@ -89,3 +90,37 @@ def test_dashboard_figures_come_from_the_reports_session(login_as, monkeypatch):
     monkeypatch.setattr(board, "reports_session", lambda: calls.append(1) or db.session)
     assert login_as("admin").get("/admin/").status_code == 200
     assert calls
+
+
+def _connection_refused(*args, **kwargs):
+    raise OperationalError(None, None, Exception('connection to server at "10.0.0.5" failed: shutting down'))
+
+
+def test_a_database_that_does_not_answer_is_a_chinese_503(login_as, monkeypatch):
+    """While the database restarts, a page whose connection fails says so in Chinese with Retry-After (the
+    page is rendered without touching the database, whose failure also stops loading the signed-in user)
+    and names no server."""
+    from portal.services import search
+
+    client = login_as("admin")
+    monkeypatch.setattr(search, "term_clauses", _connection_refused)
+    answer = client.get("/admin/cases/?search=张三")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+    body = answer.get_data(as_text=True)
+    assert "数据库暂时无法连接" in body and "10.0.0.5" not in body and "psycopg" not in body
+
+
+def test_a_connection_lost_after_the_page_was_served_does_not_fail_the_page(app, monkeypatch):
+    """Closing a request's session on a connection the server dropped logs the failure and discards the
+    session, instead of raising out of the teardown (which made gunicorn answer its own 500)."""
+    calls = []
+
+    def remove_once_failing():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    with app.app_context():
+        monkeypatch.setattr(db.session, "remove", remove_once_failing)
+        db.session.execute(text("SELECT 1"))
+    assert calls  # the teardown tried, failed quietly, and the context closed
