@@ -165,7 +165,7 @@ class Case(TimestampMixin, VersionedMixin, Base):
         Index("ix_dispute_case_org_accepted", "organization_id", "accepted_on"),
         # 零报告: did a committee register anything in a month (services/zero_reports.py).
         Index("ix_dispute_case_numbering_accepted", "numbering_organization_id", "accepted_on"),
-        # The dashboard's figures of open cases (overdue, red card, 红/黄, high-risk, group) read only
+        # The dashboard's figures of open cases (overdue, red card, high-risk, group, 督办) read only
         # this index: every column they test is in it (docs/architecture.md, Dashboard figures).
         Index(
             "ix_dispute_case_status_figures",
@@ -177,6 +177,9 @@ class Case(TimestampMixin, VersionedMixin, Base):
             "risk_level",
             "is_group",
             "supervision_deadline",
+            # The id last, so that the dashboard's lists pick their cases from the index alone on
+            # PostgreSQL too (SQLite keeps the rowid in every index anyway).
+            "id",
         ),
         # PostgreSQL: the quick search's two-character chunks (services/search.py, migration 0014).
         Index(
