@@ -20,6 +20,7 @@ from portal.extensions import (
     login_manager,
     mark_reading_request,
     migrate,
+    retry_connects,
 )
 from portal.headers import init_headers
 
@@ -64,6 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(mark_reading_request)  # first: before any hook that queries
     with app.app_context():
         configure_sqlite(db.engine)
+        for engine in db.engines.values():
+            retry_connects(engine, app.config.get("DB_CONNECT_RETRY", 0))
     migrate.init_app(
         app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"), render_as_batch=True
     )

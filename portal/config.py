@@ -116,6 +116,8 @@ class Config:
     DB_POOL_TIMEOUT = 10
     DB_POOL_RECYCLE = 1800
     DB_CONNECT_TIMEOUT = 5
+    # Seconds a request keeps trying to connect while the database restarts (extensions.retry_connects).
+    DB_CONNECT_RETRY = 15
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: none, not trusted).
     PROXY_FIX = 0
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
@@ -200,6 +202,7 @@ class Config:
         for key in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "DB_POOL_TIMEOUT", "DB_POOL_RECYCLE"):
             conf[key] = env_int(key, getattr(cls, key))
         conf["DB_CONNECT_TIMEOUT"] = env_int("DB_CONNECT_TIMEOUT", cls.DB_CONNECT_TIMEOUT)
+        conf["DB_CONNECT_RETRY"] = env_int("DB_CONNECT_RETRY", cls.DB_CONNECT_RETRY)
         # The address printed in QR codes of documents made by background jobs (e.g. http://10.1.2.3:5000);
         # without it, the address the job was started from.
         conf["PUBLIC_BASE_URL"] = env_str("PUBLIC_BASE_URL")

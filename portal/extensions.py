@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in `create_app`."""
 
 import logging
+import time
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel
@@ -65,6 +66,34 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN" if _reading() else "BEGIN IMMEDIATE")
+
+
+#: Connection failures that waiting does not cure: the settings are wrong, not the server away.
+PERMANENT_CONNECT_ERRORS = ("authentication", "does not exist", "pg_hba.conf", "role ")
+
+
+def retry_connects(engine: Engine, seconds: float) -> None:
+    """On PostgreSQL, keep trying to open a connection for up to `seconds` while the server is away.
+
+    A restart or a failover refuses connections for a few seconds ("the database system is shutting down",
+    "starting up", connection refused). A request that needs a new connection then waits and carries on,
+    instead of failing: only the requests whose connection the restart cut off fail (503, `errors.py`).
+    Wrong credentials or a missing database fail at once.
+    """
+    if engine.dialect.name != "postgresql" or seconds <= 0:
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, connection_record, cargs, cparams):
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError as error:
+                if time.monotonic() >= deadline or any(w in str(error) for w in PERMANENT_CONNECT_ERRORS):
+                    raise
+                log.warning("database refuses connections (%s); trying again", str(error).strip()[:120])
+                time.sleep(0.5)
 
 
 def _reading() -> bool:

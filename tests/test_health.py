@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import request, request_started
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -124,3 +125,29 @@ def test_a_connection_lost_after_the_page_was_served_does_not_fail_the_page(app,
         monkeypatch.setattr(db.session, "remove", remove_once_failing)
         db.session.execute(text("SELECT 1"))
     assert calls  # the teardown tried, failed quietly, and the context closed
+
+
+def test_a_refused_connection_is_tried_again_while_the_server_restarts(monkeypatch):
+    """A refused connection is tried again every half second until the deadline; wrong credentials are not."""
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from portal.extensions import retry_connects
+
+    engine = create_engine("postgresql+psycopg://portal@127.0.0.1:1/portal", poolclass=NullPool)
+    retry_connects(engine, 1.2)
+    tries = []
+    answers = iter(
+        [psycopg.OperationalError("the database system is starting up")] * 2
+        + [psycopg.OperationalError('password authentication failed for user "portal"')]
+    )
+
+    def connect(*args, **kwargs):
+        tries.append(1)
+        raise next(answers)
+
+    monkeypatch.setattr(engine.dialect, "connect", connect)
+    with pytest.raises(OperationalError, match="password authentication failed"):
+        engine.connect()
+    assert len(tries) == 3  # two waits for the restart, then the permanent error at once
