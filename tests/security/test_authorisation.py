@@ -10,7 +10,8 @@ For each role (one test each, looping over the routes and collecting every misma
 - a role the route is not for: the Chinese 403 page, for GET and POST;
 - a township user and the other township's ids (details, edit, steps, prints, exports, bulk actions,
   deletes, batch prints …): 404 (a bulk action or a disabled page may redirect), and nothing changes;
-- a township user and its own ids: the page opens (PDFs and batch jobs excepted, for time).
+- a township user and its own ids: the page opens (PDFs and batch jobs excepted, for time), and neither it
+  nor a list, sheet or csv shows a record of the other township.
 
 Every POST is followed by a row count of every table (every change is audited, so a change adds rows),
 and each role's sweep ends with a hash of every row: refused requests, and page views, change nothing
@@ -19,8 +20,11 @@ and each role's sweep ends with a hash of every row: refused requests, and page 
 
 from __future__ import annotations
 
+import io
+import re
 from urllib.parse import urlencode
 
+import openpyxl
 import pytest
 from flask import Flask
 
@@ -104,6 +108,28 @@ def _opens_pages(username: str, spec, blueprint: str) -> bool:
     return False
 
 
+#: Every record of the other township (LL) carries its name: its organisations, people, experts, reviews.
+OTHER_TOWNSHIP = "柳林"
+EXAMPLE = re.compile(r"如：[^<\"]*")
+
+
+def _other_township_in(response) -> str | None:
+    """Return what of the other township a page, a sheet or a file shows (None: nothing)."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+        cells = (
+            str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+        )
+        text = "\n".join(cells)
+    elif response.mimetype in ("text/html", "text/csv", "application/json"):
+        # A form's example (“如：柳林镇后王村…”, the help of a review's title) names a place, not a record.
+        text = EXAMPLE.sub("", response.get_data(as_text=True))
+    else:
+        return None
+    found = sorted({line.strip()[:60] for line in text.splitlines() if OTHER_TOWNSHIP in line})
+    return f"records: {found[:3]}" if found else None
+
+
 def _sweep(app: Flask, world: World, username: str) -> list[str]:
     """Request every classified route as `username`; return the mismatches."""
     client = signed_in(app, username)
@@ -137,6 +163,8 @@ def _sweep(app: Flask, world: World, username: str) -> list[str]:
                     failures.append(f"{username} {method} {url} ({side} ids): {got}, expected {sorted(want)}")
                 elif response.status_code == 403 and CHINESE_403 not in response.text:
                     failures.append(f"{username} {method} {url}: 403 without the Chinese page")
+                elif not refusal and (leaked := _other_township_in(response)):
+                    failures.append(f"{username} GET {url} shows the other township's {leaked}")
                 if method == "GET":
                     rows = None
                 elif refusal:
