@@ -45,6 +45,7 @@ from portal.pdf import (
     markup_only,
     review_documents,
 )
+from portal.pdf.fetcher import PortalFetcher
 from portal.services import analysis, analysis_notes, formdefs
 from portal.services.analysis_periods import default_period
 from tests.conftest import PASSWORD
@@ -298,6 +299,11 @@ def test_every_document_escapes_the_corpus_and_fetches_nothing_else(xss_app, wor
     _document, requested = layout(sources[DocumentKind.ACCEPTANCE], xss_app.static_folder)
     outside = [url for url in requested if not url.startswith(("portal:static/", "portal:inline/"))]
     assert not outside, outside
+    # Had a payload become markup, its addresses would have been refused before any I/O.
+    fetcher = PortalFetcher(xss_app.static_folder)
+    for url in ("http://evil.example/xss", "file:///etc/passwd", "portal:static/../portal/config.py"):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
     assert not failures, "\n".join(failures)
 
 
