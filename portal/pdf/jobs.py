@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_request_context
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.extensions import db
@@ -507,6 +507,10 @@ def run_job(job_id: int) -> None:
     attempt before it died, so this attempt takes over a job that attempt left 生成中.
     """
     with current_app.app_context():
+        # The work-horse is forked from the worker: it must not use connections it may have inherited
+        # (tests bind the session to one connection instead of an engine, and run jobs in-process).
+        if isinstance(db.engine, Engine):
+            db.engine.dispose(close=False)
         try:
             run(job_id, processes=1, take_over=True)
         finally:
