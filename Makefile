@@ -54,6 +54,13 @@ db-check: install ## Upgrade an empty database and check that models and migrati
 	$(FLASK) db upgrade
 	$(FLASK) db check
 
+.PHONY: load faults
+load: install-dev ## Load test: 50 users for 300 s on gunicorn + PostgreSQL + RQ (bench/load.py, docs/reliability.md)
+	$(BIN)/python bench/load.py --users 50 --seconds 300
+
+faults: install-dev ## The three fault runs under load: PostgreSQL restart, gunicorn worker kill, RQ worker kill
+	$(BIN)/python bench/faults.py --users 50 --seconds 300
+
 .PHONY: bench
 bench: install-dev ## Run the benchmarks
 	$(BIN)/python bench/ledger.py
