@@ -10,7 +10,7 @@
 
 Only processes this script's load run started are signalled, by their ids.
 
-    .venv/bin/python bench/faults.py --users 10 --seconds 60     # the three faults, one short run each
+    .venv/bin/python bench/faults.py --users 10 --seconds 60     # every fault, one short run each
 
 The last line is one JSON object: per fault, the run's errors and whether every check held.
 """
@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument(
-        "--faults", default="worker-kill,rq-kill,pg-restart", help="comma-separated, in order"
+        "--faults", default="worker-kill,rq-kill-horse,rq-kill,pg-restart", help="comma-separated, in order"
     )
     args, rest = parser.parse_known_args()
     results = {}
