@@ -64,6 +64,7 @@ faults: install-dev ## The three fault runs under load: PostgreSQL restart, guni
 .PHONY: bench
 bench: install-dev ## Run the benchmarks
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/pdf.py
 
 clean: ## Remove the virtualenv and caches
