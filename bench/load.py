@@ -257,7 +257,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=300)
     parser.add_argument("--spawn-rate", type=float, default=5, help="users started per second")
-    parser.add_argument("--wait", default="1,4", help="pause between a user's actions, min,max seconds")
+    parser.add_argument(
+        "--wait", default="2,8", help="a user's pause between two actions, min,max seconds (reading, typing)"
+    )
     parser.add_argument("--fault", choices=faults.FAULTS, help="inject this fault half-way through")
     parser.add_argument("--fault-at", type=float, help="seconds into the run (default: half-way)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")

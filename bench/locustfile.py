@@ -40,7 +40,7 @@ LEDGER = open(os.environ["LOAD_LEDGER"], "a", encoding="utf-8")  # noqa: SIM115 
 _LOCK = threading.Lock()
 _SERIAL = itertools.count(1)
 _NEXT = {role: itertools.count() for role in ("entry", "evaluator", "clerk")}
-WAIT = [float(x) for x in os.environ.get("LOAD_WAIT", "1,4").split(",")]
+WAIT = [float(x) for x in os.environ.get("LOAD_WAIT", "2,8").split(",")]
 #: The workflow an entry user takes its own cases through, step by step.
 FLOW = ("assign", "start", "session", "settle", "follow_up", "archive")
 SURNAMES = (
@@ -343,11 +343,11 @@ class ClerkUser(PortalUser):
             self._csrf = form.values.get("csrf_token", "") if form else ""
         return self._csrf
 
-    @task(3)
+    @task(2)
     def print_acceptance(self) -> None:
         self.print_pdf("acceptance", random.choice(CONFIG["print_cases"]))
 
-    @task(2)
+    @task(1)
     def print_agreement(self) -> None:
         self.print_pdf("agreement", random.choice(CONFIG["agreement_cases"]))
 
