@@ -17,6 +17,7 @@ from portal.models import (
     Meeting,
     MeetingKind,
     PlanStatus,
+    RecordResult,
     ScreeningKind,
     ScreeningPlan,
     ScreeningRecord,
@@ -146,11 +147,25 @@ def test_plans_from_above_are_read_below(login_as, county):
     )
     for plan, who in ((county_plan, "admin"), (ll_plan, "entry_b")):
         screening_plans.prepare_plan(db.session, plan, county.users[who], today=local_today())
+    # 柳林 files under the county's plan; 马集 reading that plan must not see 柳林's record.
+    db.session.add(
+        ScreeningRecord(
+            plan=county_plan,
+            organization=county.ll,
+            kind=ScreeningKind.CONCENTRATED,
+            screened_on=local_today(),
+            period_start=local_today().replace(day=1 if local_today().day <= 15 else 16),
+            other_screeners="柳林网格员甄十一",
+            situation="走访柳林各村",
+            result=RecordResult.NONE,
+        )
+    )
     db.session.commit()
     client = login_as("entry_a")
     assert county_plan.title in client.get("/admin/screening_plans/").text
     page = client.get(f"/admin/screening_plans/details/?id={county_plan.id}").text
     assert "按本计划登记排查记录" in page and "撤销计划" not in page
+    assert "柳林网格员甄十一" not in page and county.ll.name not in page
     assert client.get(f"/admin/screening_plans/edit/?id={county_plan.id}").status_code == 302
     client.post(f"/admin/screening_plans/act/cancel/?id={county_plan.id}", data={"reason": "x"})
     db.session.refresh(county_plan)

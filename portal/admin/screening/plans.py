@@ -183,8 +183,11 @@ class ScreeningPlanView(SecureModelView):
 
     def plan_page(self, plan: ScreeningPlan) -> dict[str, Any]:
         """Return what the plan's page shows: its records and the units that have not filed under it."""
-        filed = [r for r in plan.records if not r.is_void]
-        org_units = [u for u in units(db.session, actor()) if u.path.startswith(plan.organization.path)]
+        # A township reads its county's plan, but only the records of its own subtree under it.
+        user = actor()
+        records = [r for r in plan.records if can_reach_org(user, r.organization)]
+        filed = [r for r in records if not r.is_void]
+        org_units = [u for u in units(db.session, user) if u.path.startswith(plan.organization.path)]
         waiting = []
         if plan.status == PlanStatus.ACTIVE:
             done = {r.organization_id for r in filed} | {a.id for r in filed for a in r.areas}
@@ -193,7 +196,7 @@ class ScreeningPlanView(SecureModelView):
                 u for u in org_units if u.id not in done and not any(p.startswith(u.path) for p in paths)
             ]
         return {
-            "records": plan.records,
+            "records": records,
             "filed": len(filed),
             "waiting": waiting,
             "can_write": self._holds(self.write_roles)
