@@ -399,6 +399,10 @@ def test_historical_cases_pass_the_ledger_checks_and_keep_numbering(county, tmp_
     today = clock.today()
     for case in numbers.values():
         assert case_checks.problems(case, today) == [], case.number
+        # 办结日期 as the workflow sets it: the agreement's date, or the day mediation failed.
+        held = clock.local_date(case.sessions[-1].held_at)
+        concluded = case.agreement.signed_on if case.agreement else held
+        assert case.concluded_on is not None and case.concluded_on == concluded, case.number
     counters = dict(
         db.session.execute(
             select(CaseCounter.year, CaseCounter.last_value).where(

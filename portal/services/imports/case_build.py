@@ -301,6 +301,7 @@ def build_case(ctx: Any, row: Any, found: Resolved, number: str, seq: int, note:
         _settle(case, row, step)
     else:
         case.failure_reason = row["failure_reason"]
+        case.concluded_on = held  # 办结日期: the day mediation failed, as services/workflow.py sets it
         step(K.FAIL, held, S.FAILED, note=case.failure_reason)
         case.referral_route = row["referral_route"]
         case.stability_plan = row["stability_plan"]
@@ -344,6 +345,7 @@ def _settle(case: Case, row: Any, step: _Steps) -> None:
         else row["performed_on"],
     )
     case.agreement = agreement
+    case.concluded_on = signed  # 办结日期: the agreement's date, as services/case_records.py sets it
     step(
         K.SETTLE,
         signed,
