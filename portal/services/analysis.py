@@ -357,6 +357,8 @@ class Report:
     serious: list[Case]
     serious_total: int
     overdue: list[Overdue]
+    #: All the overdue cases; `overdue` lists at most LIST_LIMIT of them.
+    overdue_total: int
     notes: AnalysisReport | None
     #: Whether `as_of` is today, so the overdue list is the ledger's live 超期 list.
     live: bool = False
@@ -412,6 +414,7 @@ def build_report(session: Session, org: Organization, period: Period, today: dat
     areas, spots = place_rows(session, org, periods)
     serious, serious_total = serious_cases(session, org, period)
     day = as_of(period, today)
+    overdue, overdue_total = overdue_cases(session, org, day, today)
     return Report(
         org=org,
         period=period,
@@ -425,7 +428,8 @@ def build_report(session: Session, org: Organization, period: Period, today: dat
         hot_spots=spots,
         serious=serious,
         serious_total=serious_total,
-        overdue=overdue_cases(session, org, day, today),
+        overdue=overdue,
+        overdue_total=overdue_total,
         notes=notes_of(session, org, period),
         live=day >= today,
         criteria=period_criteria(org, period),

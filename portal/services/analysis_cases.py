@@ -82,8 +82,9 @@ def state_on(case_: Case, day: date) -> tuple[CaseStatus, date]:
     return status, deadline
 
 
-def overdue_cases(session: Session, org: Organization, day: date, today: date) -> list[Overdue]:
-    """Return the subtree's cases in mediation and past their deadline on `day`, longest overdue first.
+def overdue_cases(session: Session, org: Organization, day: date, today: date) -> tuple[list[Overdue], int]:
+    """Return the subtree's cases in mediation and past their deadline on `day`, longest overdue first
+    (at most LIST_LIMIT of them), and how many there are in all.
 
     On today (a period still running) this is the ledger's 超期 filter; for a day past, the steps
     recorded since are taken back (`state_on`).
@@ -114,4 +115,4 @@ def overdue_cases(session: Session, org: Organization, day: date, today: date) -
             if status in MEDIATION_STATUSES and deadline < day:
                 rows.append(Overdue(c, deadline, (day - deadline).days, status))
     rows.sort(key=lambda r: (-r.days, r.case.accepted_on, r.case.id))
-    return rows[:LIST_LIMIT]
+    return rows[:LIST_LIMIT], len(rows)

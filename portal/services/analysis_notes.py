@@ -148,7 +148,7 @@ def circular_paragraphs(report: Report) -> list[str]:
     if report.overdue:
         owners = "、".join(dict.fromkeys(r.case.organization.name for r in report.overdue[:5]))
         lines.append(
-            f"截至{report.as_of.month}月{report.as_of.day}日，超过办结时限仍在调解的纠纷{len(report.overdue)}件，"
+            f"截至{report.as_of.month}月{report.as_of.day}日，超过办结时限仍在调解的纠纷{report.overdue_total}件，"
             f"涉及{owners}等单位，请责任单位和责任人按照“四定”要求限期化解，逾期仍未化解的予以督办。"
         )
     else:

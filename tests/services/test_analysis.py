@@ -17,7 +17,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, CaseStatus
 from portal.models.analysis import PeriodKind
-from portal.services import DomainError, analysis, analysis_notes, analysis_sheets
+from portal.services import DomainError, analysis, analysis_cases, analysis_notes, analysis_sheets
 from portal.services.analysis_periods import Period, default_period, parse_period, period_from_parts
 from tests import analysis_ledger
 from tests.conftest import BEIJING
@@ -106,6 +106,14 @@ def test_county_month_against_the_month_before_and_a_year_before(county, ledger)
     overdue_sheet = book["超期未化解"]
     assert [overdue_sheet.cell(r, 6).value for r in (4, 5, 6)] == [42, 37, 11]
     assert "A1:L1" in {str(r) for r in overdue_sheet.merged_cells.ranges}
+
+
+def test_a_long_overdue_list_is_cut_but_counted_in_full(county, ledger, monkeypatch):
+    """The page and the PDF list at most LIST_LIMIT overdue cases; the figures and the 情况通报 count all."""
+    monkeypatch.setattr(analysis_cases, "LIST_LIMIT", 2)
+    report = analysis.build_report(db.session, county.root, Period(2025, 10), LATER)
+    assert len(report.overdue) == 2 and report.overdue_total == 3
+    assert "超过办结时限仍在调解的纠纷3件" in "\n".join(analysis_notes.circular_paragraphs(report))
 
 
 def test_township_halves_split_on_the_fifteenth_and_a_running_period(county, ledger):
