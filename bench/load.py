@@ -199,7 +199,10 @@ def inject(fault: str, stack: Stack, url: str, config: dict[str, Any], ledger: P
     elif fault in ("rq-kill", "rq-kill-horse"):
         job_id = submit_long_batch(url, stack.env, config)
         with ledger.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"t": "batch", "at": time.time(), "job": job_id, "user": "fault"}) + "\n")
+            handle.write(
+                json.dumps({"t": "batch", "at": clock.utcnow().timestamp(), "job": job_id, "user": "fault"})
+                + "\n"
+            )
         deadline = time.monotonic() + 300
         state = job_state(url, job_id)
         while time.monotonic() < deadline and not (state[0] == "running" and state[1] >= 20):

@@ -35,6 +35,8 @@ from locust import FastHttpUser, between, events, task
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_forms import flashes, main_form  # noqa: E402
 
+from portal import clock  # noqa: E402
+
 CONFIG = json.loads(Path(os.environ["LOAD_CONFIG"]).read_text(encoding="utf-8"))
 LEDGER = open(os.environ["LOAD_LEDGER"], "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
 _LOCK = threading.Lock()
@@ -81,7 +83,9 @@ def _write_times(environment: Any, **kw: Any) -> None:
 def note(entry: str, /, **fields: Any) -> None:
     """Append one confirmed (or attempted) write to the ledger file."""
     with _LOCK:
-        LEDGER.write(json.dumps({"t": entry, "at": time.time(), **fields}, ensure_ascii=False) + "\n")
+        LEDGER.write(
+            json.dumps({"t": entry, "at": clock.utcnow().timestamp(), **fields}, ensure_ascii=False) + "\n"
+        )
         LEDGER.flush()
 
 
