@@ -30,16 +30,19 @@ from portal.models.assessment import RoundEvent
 from portal.models.audit import AuditAction, AuditEvent, SignInEvent
 from portal.models.base import utcnow
 from portal.models.case import CaseEvent
+from portal.models.case_answer import CaseAnswer
 from portal.models.meeting import AssignmentEvent
 from portal.models.review import ReviewEvent
+from portal.models.tally import CaseStatusTally, CaseTypeTally
 
 # Never copy these into the log: secrets, and bookkeeping that changes on every save.
 REDACTED = {"password_hash"}
 IGNORED = {"version", "updated_at", "created_at", "path"}
 #: Columns of one table that are not audited: what signing in updates is in the sign-in log.
 IGNORED_BY_TABLE = {"user_account": {"failed_logins", "locked_until", "last_login_at"}}
-#: Logs of their own, never audited row by row.
-UNAUDITED = (AuditEvent, SignInEvent)
+#: Logs of their own, and figures derived from the ledger in the same transaction (the dashboard's
+#: summary tables, the answer index): never audited row by row — the change they follow is.
+UNAUDITED = (AuditEvent, SignInEvent, CaseStatusTally, CaseTypeTally, CaseAnswer)
 
 #: Workflow steps: the event classes, and the relationship naming what each step moved.
 STEP_EVENTS: dict[type, str] = {

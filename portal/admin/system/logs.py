@@ -115,6 +115,7 @@ MORE_LABELS: dict[str, dict[str, str]] = {
         "extension_reason": "延期理由",
         "assigned_on": "交办日期",
         "last_activity_on": "最近办理日期",
+        "concluded_on": "办结日期",
         "suspended_from": "中止前状态",
         "suspended_on": "中止日期",
         "supervision_deadline": "督办期限",
