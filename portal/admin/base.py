@@ -264,6 +264,9 @@ class SecureModelView(ModelView):
         refused = super()._handle_view(name, **kwargs)
         if refused is None and name in WRITE_VIEWS and self.write_roles and not self.may_write():
             abort(403)
+        # The return address of forms and actions: a path on this site, or the Chinese 400 (open redirect).
+        if refused is None and not guards.local_path(request.values.get("url", "/")):
+            abort(400)
         return refused
 
     @property

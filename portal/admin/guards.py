@@ -128,3 +128,18 @@ def search_text(value: str | None) -> str | None:
 def page_number(value: int | None) -> int:
     """Return a list page number within 0..MAX_PAGE."""
     return min(max(value or 0, 0), MAX_PAGE)
+
+
+#: What browsers drop from a URL (tabs, line breaks, other controls) or read as a slash (a backslash).
+_URL_NOISE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def local_path(value: str) -> bool:
+    """Return whether a return address (Flask-Admin's `?url=`) is a path on this site.
+
+    Flask-Admin accepts `http:evil.example` (same scheme, no host: "relative" to Python), which its redirect
+    writes as `http:///evil.example`, and browsers go to evil.example. A path must start with one slash,
+    and may not become `//host` once a browser has dropped controls and read backslashes as slashes.
+    """
+    seen = _URL_NOISE.sub("", value).strip().replace("\\", "/")
+    return seen.startswith("/") and not seen.startswith("//")

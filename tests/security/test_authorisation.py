@@ -241,6 +241,39 @@ def test_nominating_another_townships_mediator_is_404_and_names_nobody(world_app
     assert db.session.query(Recognition).count() == 2  # the world's two honours only
 
 
+OFF_SITE = [
+    "http:evil.example",
+    "https:evil.example",
+    "//evil.example/",
+    "/\\evil.example",
+    "/\t/evil.example",
+]
+
+
+def test_return_addresses_never_lead_off_the_site(world_app, world):
+    """Regression: Flask-Admin took `?url=http:evil.example` for a path of the site and redirected to
+    `http:///evil.example`, which browsers open as evil.example: a link to a register page whose details or
+    edit page redirects (零报告) sent a user, once signed in, wherever the link said."""
+    admin = signed_in(world_app, "admin")
+    report = world.own["zero_report"]
+    for target in OFF_SITE:
+        for method, url, query, data in [
+            ("GET", "/admin/zero_reports/details/", {"id": report}, None),
+            ("GET", "/admin/zero_reports/edit/", {"id": report}, None),
+            ("POST", "/admin/mediators/action/", {}, {"action": "retire", "rowid": []}),
+            ("POST", "/admin/mediators/delete/", {}, {"id": world.own["mediator"]}),
+        ]:
+            response = admin.open(url, method=method, query_string={**query, "url": target}, data=data)
+            location = response.headers.get("Location", "/")
+            seen = re.sub(r"[\x00-\x1f]", "", location).replace("\\", "/")
+            assert seen.startswith("/") and not seen.startswith("//"), (method, url, target, location)
+    # The site's own return addresses still work.
+    back = admin.post(
+        "/admin/mediators/action/", data={"action": "retire", "rowid": [], "url": "/admin/mediators/?page=1"}
+    )
+    assert back.headers["Location"] == "/admin/mediators/?page=1"
+
+
 def test_a_township_admin_reads_but_cannot_change_the_countys_catalogues(world_app, world):
     """Regression: dispute types, forms, assessment templates, subsidy tiers and recognition criteria
     serve every township; a township's administrator could change them (the subsidy amounts too)."""
