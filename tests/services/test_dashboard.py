@@ -58,3 +58,14 @@ def test_township_figures_hold_only_its_subtree(county):
     assert rows == {"本级": (1, 1), county.mj_village.name: (2, 2)}
     assert sum(accepted.value for _month, accepted, _settled in board.trend) == 3
     assert board.zero.reporting == 2  # 马集镇 and 前李村 committees
+
+
+def test_moving_an_organisation_moves_its_figures(county):
+    today = local_today()
+    dashboard_ledger.build(county, today)
+    county.mj_village.parent = county.ll  # 前李村 (cases a and b) now lies under 柳林镇
+    db.session.flush()
+    mj = dashboard.build(db.session, county.users["admin_a"], today, DeadlineRules(), Period.LAST_12)
+    ll = dashboard.build(db.session, county.users["entry_b"], today, DeadlineRules(), Period.LAST_12)
+    assert (mj.accepted.value, ll.accepted.value) == (1, 3)
+    assert {row.name: row.accepted.value for row in ll.by_org}[county.mj_village.name] == 2
