@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy import case as when
@@ -234,8 +234,7 @@ def _period_counts(session: Session, user: User, start: date, end: date) -> _Cou
     ).all()
     counts = _Counts()
     per_org: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for org_id, status, outcome, timeliness, cases in rows:
-        status = S(status)
+    for org_id, status, outcome, timeliness, cases in rows:  # status: a CaseStatus (the column's type)
         counts.status[status] += cases
         if status == S.VOIDED:
             continue
@@ -322,7 +321,7 @@ class _Open:
     overdue_by_child: Counter[int] = field(default_factory=Counter)
 
     #: figure key -> the ledger criteria of its cases
-    CRITERIA = {
+    CRITERIA: ClassVar[dict[str, dict[str, Any]]] = {
         "open": {"progress": Progress.OPEN.value},
         "overdue": {"overdue": True},
         "red_card": {"progress": Progress.RED_CARD.value},
@@ -362,7 +361,7 @@ def _open_counts(session: Session, user: User, today: date, rules: DeadlineRules
     for status, org_id, count, *values in rows:
         child = tree.child_of(org_id)
         found = {
-            key: value if key not in only_in or S(status) in only_in[key] else 0
+            key: value if key not in only_in or status in only_in[key] else 0
             for key, value in zip(per_row, values, strict=True)
         }
         result.totals["open"] += count

@@ -165,7 +165,7 @@ def stored(connection: Connection) -> dict[str, dict[tuple[Any, ...], int]]:
         table = model.__table__
         keys = [c for c in table.columns if c.name != "cases"]
         rows = connection.execute(select(*keys, table.c.cases).where(table.c.cases != 0))
-        result[table.name] = {_key_text(row[:-1]): row[-1] for row in rows}
+        result[model.__tablename__] = {_key_text(row[:-1]): row[-1] for row in rows}
     return result
 
 

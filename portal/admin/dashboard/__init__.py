@@ -19,7 +19,7 @@ from portal.services.figures import Period, month_end
 
 def period_arg(value: str | None) -> Period:
     """Return the period asked for in the query string; anything else is this year."""
-    return Period(value) if value in Period._value2member_map_ else Period.YEAR
+    return next((period for period in Period if period.value == value), Period.YEAR)
 
 
 class DashboardView(PortalIndexView):

@@ -32,7 +32,7 @@ class ProgressFilter(filters.BaseSQLAFilter):
         return value in Progress._value2member_map_
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
-        return query.filter(progress_clause(Progress(value), local_today(), rules()))
+        return query.filter(progress_clause(value, local_today(), rules()))
 
     def operation(self) -> str:
         return "为"

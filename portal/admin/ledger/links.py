@@ -71,7 +71,7 @@ def ledger_url(criteria: dict[str, Any] | None, endpoint: str = LEDGER) -> str |
 def list_url(endpoint: str, filters: dict[str, str]) -> str | None:
     """Return a list view's URL filtered by {filter's Chinese name: value}, or None if one is missing."""
     keys = _filter_keys(endpoint) or {}
-    args = {}
+    args: dict[str, Any] = {}
     for position, (name, value) in enumerate(filters.items()):
         if name not in keys:
             return None
