@@ -26,6 +26,7 @@ from portal.models import (
     OrgLevel,
     User,
 )
+from portal.models.tally import CaseStatusTally, CaseTypeTally
 from portal.services import DomainError, cases
 from tests.conftest import make_app
 from tests.factories import person
@@ -69,6 +70,9 @@ def shared_app(database_url):
         db.session.execute(delete(CaseEvent).where(CaseEvent.case_id.in_(case_ids)))
         db.session.execute(delete(Case).where(Case.numbering_organization_id == org_id))
         db.session.execute(delete(CaseCounter).where(CaseCounter.organization_id == org_id))
+        # The dashboard's summary rows of these cases (bulk deletes do not pass the tally hook).
+        for tally in (CaseStatusTally, CaseTypeTally):
+            db.session.execute(delete(tally).where(tally.organization_id == org_id))
         db.session.execute(delete(Organization).where(Organization.id == org_id))
         db.session.execute(delete(AuditEvent).where(AuditEvent.id > audit_before))
         db.session.commit()
