@@ -49,6 +49,7 @@ EXPRESSIONS = ("relevant", "required", "constraint", "calculate")
 PROPERTIES = {
     "key",
     "label",
+    "label2",
     "type",
     "required",
     "options",
@@ -66,6 +67,7 @@ PROPERTIES = {
 }
 PROPERTY_LABELS = {
     "label": "标签",
+    "label2": "第二语言标签",
     "type": "类型",
     "required": "必填",
     "options": "选项",
@@ -133,7 +135,10 @@ def _option_list(value: Any) -> list[dict[str, str]]:
     options = []
     for item in value if isinstance(value, list) else []:
         if isinstance(item, dict) and "value" in item:
-            options.append({"value": str(item["value"]), "label": str(item.get("label", item["value"]))})
+            option = {"value": str(item["value"]), "label": str(item.get("label", item["value"]))}
+            if item.get("label2"):  # the optional second-language label (see the builder)
+                option["label2"] = str(item["label2"])
+            options.append(option)
         elif isinstance(item, str | int):
             options.append({"value": str(item), "label": str(item)})
     return options
@@ -242,6 +247,11 @@ def _option_problems(items: Any) -> list[str]:
     duplicates = sorted({v for v in values if values.count(v) > 1})
     if duplicates:
         found.append(f"选项值重复：{'、'.join(duplicates)}")
+    for item in items:
+        second = item.get("label2") if isinstance(item, dict) else None
+        if second is not None and (not isinstance(second, str) or len(second) > 100):
+            found.append("选项的第二语言标签须为不超过 100 个字符的文本")
+            break
     return found
 
 
@@ -266,6 +276,9 @@ def _field_problems(field: Any, choices: dict, seen: dict[str, int], inside_repe
         bad("缺少标签")
     elif len(label) > 100:
         bad("标签过长（最多 100 个字符）")
+    label2 = field.get("label2")
+    if label2 is not None and (not isinstance(label2, str) or len(label2) > 100):
+        bad("第二语言标签须为不超过 100 个字符的文本")
     kind = field.get("type")
     if kind not in TYPES:
         bad(f"类型“{kind}”无效，可选：{'、'.join(TYPES)}")
