@@ -31,6 +31,9 @@ class FormDefinition(TimestampMixin, VersionedMixin, Base):
     # Whether the draft differs from the latest published version.
     draft_dirty: Mapped[bool] = mapped_column(default=True, server_default="1")
     archived: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The builder's undo steps since the last publish, newest last: [{"label": ..., "body": {...}}, ...]
+    # (at most `services.formdefs.UNDO_STEPS`). The draft's own changes are audited; this copy is not.
+    undo_stack: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
 
     dispute_type: Mapped[DisputeType | None] = relationship()
     versions: Mapped[list[FormVersion]] = relationship(

@@ -39,7 +39,11 @@ from portal.models.tally import CaseStatusTally, CaseTypeTally
 REDACTED = {"password_hash"}
 IGNORED = {"version", "updated_at", "created_at", "path"}
 #: Columns of one table that are not audited: what signing in updates is in the sign-in log.
-IGNORED_BY_TABLE = {"user_account": {"failed_logins", "locked_until", "last_login_at"}}
+IGNORED_BY_TABLE = {
+    "user_account": {"failed_logins", "locked_until", "last_login_at"},
+    # The form builder's undo copies of earlier drafts: the draft's own changes are audited.
+    "form_definition": {"undo_stack"},
+}
 #: Logs of their own, and figures derived from the ledger in the same transaction (the dashboard's
 #: summary tables, the answer index): never audited row by row — the change they follow is.
 UNAUDITED = (AuditEvent, SignInEvent, CaseStatusTally, CaseTypeTally, CaseAnswer)
