@@ -39,6 +39,7 @@ from portal.models.people import Gender
 
 if TYPE_CHECKING:
     from portal.models.auth import User
+    from portal.models.case_extras import Hearing, LeaderCharge, Liaison
     from portal.models.formdef import FormVersion
     from portal.models.people import Expert, Mediator
 
@@ -119,6 +120,15 @@ class CaseEventKind(LabeledEnum):
     # A party took the dispute past the handling organisation to a higher petition office (越级上访).
     # Recorded as a marker on the case, it changes no status; assessments count it.
     PETITION = "petition", "越级上访"
+    # Records kept beside the workflow (models/case_extras.py); none changes the status.
+    HEARING = "hearing", "听证"
+    LEADER = "leader", "领导包案"
+    LEADER_NOTE = "leader_note", "包案批示/进展"
+    LEADER_END = "leader_end", "结束包案"
+    LIAISON_OUT = "liaison_out", "三调联动移出"
+    LIAISON_IN = "liaison_in", "三调联动移入"
+    LIAISON_FEEDBACK = "liaison_feedback", "对接反馈"
+    RECORD_VOID = "record_void", "作废记录"
 
 
 class PartyRole(LabeledEnum):
@@ -270,6 +280,16 @@ class Case(TimestampMixin, VersionedMixin, Base):
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="case", order_by="FollowUp.visited_on", cascade="all"
     )
+    # 听证, 领导包案, 三调联动 (models/case_extras.py).
+    hearings: Mapped[list[Hearing]] = relationship(
+        back_populates="case", order_by="Hearing.held_at, Hearing.id", cascade="all"
+    )
+    leader_charges: Mapped[list[LeaderCharge]] = relationship(
+        back_populates="case", order_by="LeaderCharge.started_on, LeaderCharge.id", cascade="all"
+    )
+    liaisons: Mapped[list[Liaison]] = relationship(
+        back_populates="case", order_by="Liaison.id", cascade="all"
+    )
 
     def __str__(self) -> str:
         return self.number or "（未编号）"
@@ -402,6 +422,14 @@ class FollowUpMethod(LabeledEnum):
     INTERVIEW = "interview", "约谈回访"
 
 
+class Evaluation(LabeledEnum):
+    """A party's own verdict at the 回访 (群众评议); feeds the assessment's 群众满意率."""
+
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+
+
 class RemainingRisk(LabeledEnum):
     """Risk left after the dispute was handled."""
 
@@ -483,5 +511,8 @@ class FollowUp(TimestampMixin, Base):
         enum_type(RemainingRisk), default=RemainingRisk.NONE
     )
     notes: Mapped[str | None] = mapped_column(Text)
+    # 群众评议: the party's verdict and words (visits recorded before it existed have none).
+    evaluation: Mapped[Evaluation | None] = mapped_column(enum_type(Evaluation))
+    evaluation_comment: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="follow_ups")

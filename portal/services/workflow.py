@@ -68,6 +68,19 @@ STEPS: dict[CaseEventKind, Step] = {
     # A party went over the handlers' heads (越级上访): recorded even after closing, since that is
     # when it matters most; it feeds the assessment's 越级上访 criterion and 责任倒查.
     K.PETITION: Step(frozenset(CaseStatus) - {S.VOIDED}),
+    # Records kept beside the workflow (`services.case_extras`): steps of the history that move no
+    # status. 听证 belongs to mediation; 领导包案 and 三调联动 to an open case; a partner's feedback on a
+    # referral (对接反馈) may come after the case was closed. Referring a case to the court, police or
+    # petition office is a record, not a status: the case stays in the ledger and its own outcome
+    # (调解不成 → 引导诉讼, 结案) still goes through the steps above (docs/architecture.md §2).
+    K.HEARING: Step(MEDIATION_STATUSES),
+    K.LEADER: Step(OPEN_STATUSES),
+    K.LEADER_NOTE: Step(OPEN_STATUSES),
+    K.LEADER_END: Step(OPEN_STATUSES),
+    K.LIAISON_OUT: Step(OPEN_STATUSES),
+    K.LIAISON_IN: Step(OPEN_STATUSES),
+    K.LIAISON_FEEDBACK: Step(frozenset(CaseStatus) - {S.VOIDED}),
+    K.RECORD_VOID: Step(OPEN_STATUSES),
 }
 
 
