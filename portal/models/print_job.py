@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.models.base import Base, JSONType, LabeledEnum, enum_type, utcnow
@@ -18,17 +18,19 @@ if TYPE_CHECKING:
 class PrintJobKind(LabeledEnum):
     """What a job prints."""
 
-    CERTIFICATES = "certificates", "荣誉证书（年度全部）"
-    EVALUATIONS = "evaluations", "考评结果通知书（批次全部）"
+    CERTIFICATES = "certificates", "调解能手荣誉证书"
+    EVALUATIONS = "evaluations", "考评结果通知书"
+    AGREEMENTS = "agreements", "人民调解协议书"
 
 
 class PrintJobStatus(LabeledEnum):
-    """排队中 → 生成中 → 已完成, or 失败 with the reason."""
+    """排队中 → 生成中 → 已完成, or 失败 with the reason, or 已取消; a failed or cancelled job may be retried."""
 
     QUEUED = "queued", "排队中"
     RUNNING = "running", "生成中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
+    CANCELLED = "cancelled", "已取消"
 
 
 class PrintJob(Base):
@@ -67,6 +69,9 @@ class PrintJob(Base):
 
     organization: Mapped[Organization] = relationship()
     requested_by: Mapped[User | None] = relationship()
+    parts: Mapped[list[PrintJobPart]] = relationship(
+        back_populates="job", order_by="PrintJobPart.first", cascade="all, delete-orphan"
+    )
 
     def __str__(self) -> str:
         return self.title
@@ -80,4 +85,48 @@ class PrintJob(Base):
 
     @property
     def finished(self) -> bool:
-        return self.status in (PrintJobStatus.DONE, PrintJobStatus.FAILED)
+        """Return whether the job stopped (done, failed or cancelled): nothing runs it."""
+        return self.status in (PrintJobStatus.DONE, PrintJobStatus.FAILED, PrintJobStatus.CANCELLED)
+
+    @property
+    def retryable(self) -> bool:
+        """Return whether 重试 may take the job up again (it failed or was cancelled)."""
+        return self.status in (PrintJobStatus.FAILED, PrintJobStatus.CANCELLED)
+
+    @property
+    def cancellable(self) -> bool:
+        """Return whether 取消 may stop the job (it waits or runs)."""
+        return self.status in (PrintJobStatus.QUEUED, PrintJobStatus.RUNNING)
+
+    @property
+    def skipped(self) -> list[dict[str, Any]]:
+        """Return the documents left out, in order: {"id", "name", "message"} each (the reason in Chinese)."""
+        return [item for part in self.parts for item in part.skipped]
+
+
+class PrintJobPart(Base):
+    """A finished stretch of a job: positions [first, first + count) of its list, laid out and written.
+
+    Parts are the job's checkpoints: a job that fails or is cancelled keeps them, and 重试 lays out only
+    the positions no part covers. A part records which subjects it printed with which serial (the serial
+    is on the page, so a retry reuses it) and which it left out and why. The job issues the documents
+    (`IssuedDocument`) once, when the last part is written; then the parts' PDFs are dropped (the job
+    holds the joined file) and their lists stay, for the job page.
+    """
+
+    __tablename__ = "print_job_part"
+    __table_args__ = (UniqueConstraint("job_id", "first"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("print_job.id", ondelete="CASCADE"), index=True)
+    first: Mapped[int]
+    count: Mapped[int]
+    # [[subject id, serial or null (a draft)], …] in print order.
+    printed: Mapped[list[list[Any]]] = mapped_column(JSONType, default=list)
+    # [{"id": …, "name": "柳林调解员", "message": "…"}, …]
+    skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pages: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    job: Mapped[PrintJob] = relationship(back_populates="parts")
