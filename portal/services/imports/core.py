@@ -8,6 +8,7 @@ services' own (`cells`, `services.people`, `services.orgs`, `services.case_check
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -179,7 +180,7 @@ class Row:
 Emit = Callable[..., None]
 
 
-class Kind:
+class Kind(ABC):
     """A kind of import; subclasses declare the sheets and implement the hooks."""
 
     key: ClassVar[str]
@@ -196,30 +197,36 @@ class Kind:
     #: Rows inserted per flush.
     batch_size: ClassVar[int] = BATCH
 
+    # A kind must give start, check_row, build and counts; the other hooks do nothing unless overridden.
+
+    @abstractmethod
     def start(self, ctx: Context) -> Any:
         """Return the state shared by the passes (lookups, keys seen)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def check_row(self, ctx: Context, state: Any, sheet: SheetSpec, row: Row, emit: Emit) -> None:
         """Report what is wrong with a row beyond its cells: cross-field rules, lookups, duplicates."""
-        raise NotImplementedError
 
     def end_sheet(self, ctx: Context, state: Any, sheet: SheetSpec, emit: Emit) -> None:
         """Run what was batched while checking a sheet (database look-ups of duplicates)."""
+        return None
 
     def end_checks(self, ctx: Context, state: Any, report: Report) -> None:
         """Last checks over the whole file (case numbering), adding to the report."""
+        return None
 
     def begin_insert(self, ctx: Context, state: Any) -> None:
         """Prepare the insert pass (take the case counters)."""
+        return None
 
+    @abstractmethod
     def build(self, ctx: Context, state: Any, sheet: SheetSpec, row: Row) -> list[Any]:
         """Return the new objects of a checked row, to be added to the session."""
-        raise NotImplementedError
 
     def after_flush(self, ctx: Context, state: Any, sheet: SheetSpec, objects: list[Any]) -> None:
         """Learn what a flushed batch was given (ids of new organisations)."""
+        return None
 
+    @abstractmethod
     def counts(self, state: Any) -> dict[str, int]:
         """Return what the import added, by noun."""
-        raise NotImplementedError
