@@ -31,6 +31,7 @@ from portal.models.audit import AuditAction, AuditEvent, SignInEvent
 from portal.models.base import utcnow
 from portal.models.case import CaseEvent
 from portal.models.case_answer import CaseAnswer
+from portal.models.case_library import ExcellentCaseEvent
 from portal.models.meeting import AssignmentEvent
 from portal.models.review import ReviewEvent
 from portal.models.tally import CaseStatusTally, CaseTypeTally
@@ -54,13 +55,14 @@ STEP_EVENTS: dict[type, str] = {
     ReviewEvent: "review",
     RoundEvent: "round",
     AssignmentEvent: "assignment",
+    ExcellentCaseEvent: "entry",
 }
 #: What an event row repeats of its step's audit row (who, when, which case, which step, the status
 #: change already in the case's diff); its other fields (note, reason, details) join that row.
 STEP_BOOKKEEPING = {
     "id", "kind", "at", "actor_id", "actor", "actor_name", "organization_id", "organization",
     "from_status", "to_status", "case_id", "case", "review_id", "review", "round_id", "round",
-    "assignment_id", "assignment",
+    "assignment_id", "assignment", "entry_id", "entry",
 }  # fmt: skip
 PENDING_KEY = "portal.audit_pending"
 
