@@ -95,6 +95,15 @@ from portal.models.screening import (
     ScreeningPlan,
     ScreeningRecord,
 )
+from portal.models.subsidy import (
+    ClaimEventKind,
+    ClaimStatus,
+    PaymentMethod,
+    SubsidyClaim,
+    SubsidyClaimCase,
+    SubsidyClaimEvent,
+    SubsidyClaimLine,
+)
 from portal.models.tally import CaseStatusTally, CaseTypeTally
 from portal.models.zero_report import ZeroReport
 
@@ -123,6 +132,8 @@ __all__ = [
     "CaseStatus",
     "CaseStatusTally",
     "CaseTypeTally",
+    "ClaimEventKind",
+    "ClaimStatus",
     "CriterionResult",
     "Difficulty",
     "DisputeType",
@@ -171,6 +182,7 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyRole",
+    "PaymentMethod",
     "PeriodKind",
     "Performance",
     "PlanStatus",
@@ -198,6 +210,10 @@ __all__ = [
     "ScreeningRecord",
     "SessionResult",
     "SignInEvent",
+    "SubsidyClaim",
+    "SubsidyClaimCase",
+    "SubsidyClaimEvent",
+    "SubsidyClaimLine",
     "SignInKind",
     "SubsidyPolicy",
     "Training",

@@ -34,6 +34,7 @@ from portal.models.case_answer import CaseAnswer
 from portal.models.case_library import ExcellentCaseEvent
 from portal.models.meeting import AssignmentEvent
 from portal.models.review import ReviewEvent
+from portal.models.subsidy import SubsidyClaimEvent
 from portal.models.tally import CaseStatusTally, CaseTypeTally
 
 # Never copy these into the log: secrets, and bookkeeping that changes on every save.
@@ -55,6 +56,7 @@ STEP_EVENTS: dict[type, str] = {
     ReviewEvent: "review",
     RoundEvent: "round",
     AssignmentEvent: "assignment",
+    SubsidyClaimEvent: "claim",
     ExcellentCaseEvent: "entry",
 }
 #: What an event row repeats of its step's audit row (who, when, which case, which step, the status
@@ -62,7 +64,7 @@ STEP_EVENTS: dict[type, str] = {
 STEP_BOOKKEEPING = {
     "id", "kind", "at", "actor_id", "actor", "actor_name", "organization_id", "organization",
     "from_status", "to_status", "case_id", "case", "review_id", "review", "round_id", "round",
-    "assignment_id", "assignment", "entry_id", "entry",
+    "assignment_id", "assignment", "entry_id", "entry", "claim_id", "claim",
 }  # fmt: skip
 PENDING_KEY = "portal.audit_pending"
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.models.auth import User
 from portal.models.case import Agreement, Case, CaseSource, CaseStatus, MediationSession
-from portal.models.org import OrgKind
+from portal.models.org import Organization, OrgKind
 from portal.models.people import Mediator
 from portal.models.recognition import SubsidyPolicy
 from portal.services.scope import org_in_scope
@@ -141,9 +141,18 @@ def shares(amount: Decimal, people: int, split: bool) -> list[Decimal]:
 
 
 def compute_sheet(
-    session: Session, actor: User, *, start: date, end: date, mediator_id: int | None = None
+    session: Session,
+    actor: User,
+    *,
+    start: date,
+    end: date,
+    mediator_id: int | None = None,
+    organization: Organization | None = None,
 ) -> SubsidySheet:
-    """Compute the subsidies of the mediators in the actor's subtree for agreements signed in [start, end]."""
+    """Compute the subsidies of the mediators in the actor's subtree for agreements signed in [start, end].
+
+    With `organization`, only the cases of that organisation's subtree count (a claim's 申报单位).
+    """
     rules = policy(session)
     query = (
         select(Case)
@@ -162,6 +171,12 @@ def compute_sheet(
         )
         .order_by(Agreement.signed_on, Case.id)
     )
+    if organization is not None:
+        query = query.where(
+            Case.organization_id.in_(
+                select(Organization.id).where(Organization.path.startswith(organization.path, autoescape=True))
+            )
+        )
     rows: dict[int, MediatorSubsidy] = {}
     excluded: list[tuple[Case, str]] = []
     for case in session.scalars(query).unique():
