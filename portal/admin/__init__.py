@@ -33,6 +33,7 @@ from portal.admin.screening.plans import ScreeningPlanView
 from portal.admin.screening.records import ScreeningRecordView
 from portal.admin.system.dictionary import DisputeTypeView
 from portal.admin.system.formdefs import FormDefinitionView
+from portal.admin.system.formdesign import FormDesignView
 from portal.admin.system.logs import AuditEventView, SignInEventView, install_labels
 from portal.admin.system.users import UserView
 from portal.models import (
@@ -134,6 +135,7 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(ReviewView(AccountabilityReview, name="责任倒查", endpoint="reviews", category=ASSESSMENT))
     admin.add_view(DisputeTypeView(DisputeType, name="纠纷类型", endpoint="dispute_types", category=SYSTEM))
+    admin.add_view(FormDesignView(name="表单设计", endpoint="form_design", category=SYSTEM))
     admin.add_view(
         FormDefinitionView(FormDefinition, name="自定义表单", endpoint="form_definitions", category=SYSTEM)
     )

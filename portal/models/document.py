@@ -26,6 +26,7 @@ class DocumentKind(LabeledEnum):
     CERTIFICATE = "certificate", "荣誉证书"
     ANALYSIS_REPORT = "analysis_report", "矛盾纠纷分析研判报告"
     CIRCULAR = "circular", "矛盾纠纷情况通报"
+    SUBSIDY_PAYMENT = "subsidy_payment", "以案定补补贴发放清单"
 
 
 class IssuedDocument(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,11 @@ from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormDefinition, FormVersion
 from portal.services import DomainError
 
-FILE_KEYS = ("key", "title", "dispute_type", "description", "choices", "sections")
+FILE_KEYS = ("key", "title", "dispute_type", "description", "language2", "choices", "sections")
+BODY_KEYS = ("description", "language2", "choices", "sections")
 EMPTY_BODY: dict[str, Any] = {"sections": [{"title": "基本情况", "fields": []}]}
+#: How many builder edits of a draft can be undone (since the last publish).
+UNDO_STEPS = 20
 
 
 def _check_version(definition: FormDefinition, expected_version: int | None) -> None:
@@ -62,15 +66,57 @@ def _owner(session: Session, dispute_type: DisputeType) -> FormDefinition | None
     return session.scalar(select(FormDefinition).where(FormDefinition.dispute_type_id == dispute_type.id))
 
 
+def create_for_type(session: Session, dispute_type: DisputeType) -> FormDefinition:
+    """Start the form of a dispute type from the 表单设计 page: named after the type, a key made up."""
+    code = re.sub(r"[^a-z0-9]+", "_", dispute_type.code.lower()).strip("_") or str(dispute_type.id)
+    base = f"type_{code}"[:34]
+    key, number = base, 1
+    while session.scalar(select(FormDefinition.id).where(FormDefinition.key == key)):
+        number += 1
+        key = f"{base}_{number}"
+    return create(session, key, dispute_type.name, dispute_type)
+
+
 def save_draft(
-    session: Session, definition: FormDefinition, body: dict[str, Any], expected_version: int | None
+    session: Session,
+    definition: FormDefinition,
+    body: dict[str, Any],
+    expected_version: int | None,
+    step: str | None = None,
 ) -> list[schema.Problem]:
-    """Replace the draft (incomplete drafts are kept); commits and returns its lint problems."""
+    """Replace the draft (incomplete drafts are kept); commits and returns its lint problems.
+
+    A builder edit names its `step` (已添加字段“…”): the draft before it joins the undo steps.
+    """
     _check_version(definition, expected_version)
+    if step and body != definition.draft:
+        earlier = list(definition.undo_stack or [])
+        earlier.append({"label": step[:100], "body": copy.deepcopy(definition.draft)})
+        definition.undo_stack = earlier[-UNDO_STEPS:]
     definition.draft = copy.deepcopy(body)
     definition.draft_dirty = definition.latest is None or definition.latest.body != definition.draft
     session.commit()
     return schema.lint(definition.draft)
+
+
+def undo(session: Session, definition: FormDefinition, expected_version: int | None) -> str:
+    """Put back the draft before the last builder edit; commits and returns what was undone."""
+    _check_version(definition, expected_version)
+    earlier = list(definition.undo_stack or [])
+    if not earlier:
+        raise DomainError("没有可以撤销的修改（发布后不能撤销此前的修改）")
+    last = earlier.pop()
+    definition.undo_stack = earlier or None
+    definition.draft = copy.deepcopy(last["body"])
+    definition.draft_dirty = definition.latest is None or definition.latest.body != definition.draft
+    session.commit()
+    return str(last.get("label") or "上一步修改")
+
+
+def undo_label(definition: FormDefinition) -> str | None:
+    """Return what the next undo would take back, None when there is nothing to undo."""
+    steps = definition.undo_stack or []
+    return str(steps[-1].get("label") or "上一步修改") if steps else None
 
 
 def publish(
@@ -98,6 +144,7 @@ def publish(
     )
     session.add(version)
     definition.draft_dirty = False
+    definition.undo_stack = None  # a published version is final: its edits are no longer undone
     session.commit()
     return version
 
@@ -127,8 +174,8 @@ def history(definition: FormDefinition) -> list[tuple[FormVersion, list[str]]]:
     rows = []
     previous: dict[str, Any] = {"sections": []}
     for version in definition.versions:
-        changes = schema.diff(previous, version.body) if version.number > 1 else ["首次发布"]
-        rows.append((version, changes))
+        found = changes(previous, version.body) if version.number > 1 else ["首次发布"]
+        rows.append((version, found))
         previous = version.body
     return rows[::-1]
 
@@ -136,7 +183,34 @@ def history(definition: FormDefinition) -> list[tuple[FormVersion, list[str]]]:
 def draft_changes(definition: FormDefinition) -> list[str]:
     """Describe what the draft changes against the latest published version."""
     latest = definition.latest
-    return schema.diff(latest.body, definition.draft) if latest else []
+    return changes(latest.body, definition.draft) if latest else []
+
+
+def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changes from one body to the next, in Chinese: the fields' diff, then each choice list's."""
+    found = [c for c in schema.diff(old, new) if c != "选项列表已修改"]
+    before = old.get("choices") if isinstance(old.get("choices"), dict) else {}
+    after = new.get("choices") if isinstance(new.get("choices"), dict) else {}
+    for name, items in after.items():
+        if name not in before:
+            found.append(f"新增选项列表“{name}”（{len(items) if isinstance(items, list) else 0} 个选项）")
+        elif before[name] != items:
+            old_labels = {o["value"]: o for o in schema._option_list(before[name])}
+            new_labels = {o["value"]: o for o in schema._option_list(items)}
+            added = [o["label"] for v, o in new_labels.items() if v not in old_labels]
+            removed = [o["label"] for v, o in old_labels.items() if v not in new_labels]
+            detail = []
+            if added:
+                detail.append(f"新增“{'、'.join(added)}”")
+            if removed:
+                detail.append(f"删除“{'、'.join(removed)}”")
+            if not detail:
+                detail.append("选项文字或顺序已修改")
+            found.append(f"选项列表“{name}”：{'，'.join(detail)}")
+    found += [f"删除选项列表“{name}”" for name in before if name not in after]
+    if old.get("language2") != new.get("language2"):
+        found.append(f"第二语言由“{old.get('language2') or '无'}”改为“{new.get('language2') or '无'}”")
+    return found
 
 
 def version_for_type(session: Session, dispute_type: DisputeType | None) -> FormVersion | None:
@@ -162,6 +236,8 @@ def to_file(definition: FormDefinition, version: FormVersion | None = None) -> d
     }
     if body.get("description"):
         data["description"] = body["description"]
+    if body.get("language2"):
+        data["language2"] = body["language2"]
     if body.get("choices"):
         data["choices"] = body["choices"]
     data["sections"] = body.get("sections", [])
@@ -197,7 +273,7 @@ def import_file(
     note: str | None = None,
 ) -> tuple[FormDefinition, FormVersion | None]:
     """Create or update a definition's draft from a file; optionally publish it. Commits."""
-    body = {k: data[k] for k in ("description", "choices", "sections") if data.get(k) is not None}
+    body = {k: data[k] for k in BODY_KEYS if data.get(k) is not None}
     problems = schema.lint(body)
     if problems:
         raise DomainError(f"表单“{data.get('title')}”有以下问题：" + "；".join(map(str, problems)))

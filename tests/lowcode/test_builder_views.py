@@ -63,7 +63,7 @@ def test_build_preview_and_publish_without_json(county, login_as, draft):
     assert draft.draft["sections"][0]["fields"][1]["min"] == 1
 
     page = client.get(f"/admin/form_definitions/details/?id={draft.id}").text
-    assert "欠缴物业费" in page and "发布为第1版" in page
+    assert "欠缴物业费" in page and "发布第1版…" in page
     preview = client.post(
         f"/admin/form_definitions/preview/?id={draft.id}",
         data={"answers.fee_owed": "300", "answers.months": "200"},

@@ -98,6 +98,7 @@ RECORDS: dict[str, str | None] = {
     "analysis": "township",
     "dispute_table": "township",
     "imports": None,  # a page of its own, no register
+    "form_design": None,  # 表单设计: the dispute types and their forms, the way into the builder
     "screening_plans": "screening_plan",
     "screening_records": "screening_record",
     "meetings": "meeting",
@@ -379,6 +380,17 @@ CUSTOM: dict[str, Spec] = {
         "write", query=lambda ids: {"id": ids["form_definition"]}, form=lambda ids: {"lock_version": "1"}
     ),
     "form_definitions.upload_view": Spec("write"),
+    "form_definitions.choices_view": Spec(
+        "write",
+        query=lambda ids: {"id": ids["form_definition"]},
+        form=lambda ids: {"name": "安全测试", "options": "甲\n乙"},
+    ),
+    "form_definitions.language_view": Spec(
+        "write", query=lambda ids: {"id": ids["form_definition"]}, form=lambda ids: {"language2": "English"}
+    ),
+    "form_design.index": Spec("read"),
+    "form_design.elsewhere": Spec("read", ok=REDIRECT),
+    "form_design.create": Spec("write", form=lambda ids: {"type": ids["dispute_type"]}, ok=REDIRECT),
     # 分析研判: ?org= names the organisation reported on (another township's is a 404).
     "analysis.index": Spec("read", "township", query=_org),
     "analysis.export": Spec("read", "township", query=_org),
@@ -477,7 +489,7 @@ def expected(spec: Spec, blueprint: str, username: str, foreign: bool) -> frozen
     allowed = spec.roles(blueprint)
     if blueprint in SHARED and local and spec.need == "write":
         allowed = frozenset()  # a shared catalogue is changed only at the root
-    if blueprint == "form_definitions" and local:
+    if blueprint in {"form_definitions", "form_design"} and local:
         return frozenset({403})  # the designer is closed to township administrators
     if role not in allowed:
         return frozenset({403, 404}) if foreign else spec.denied

@@ -20,6 +20,7 @@ answers a case carries, and the 研判意见 of an analysis. Then:
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
@@ -36,6 +37,7 @@ from portal.models.document import DocumentKind
 from portal.models.formdef import FormDefinition
 from portal.models.recognition import Recognition
 from portal.models.review import AccountabilityReview
+from portal.models.subsidy import SubsidyClaim
 from portal.pdf import (
     analysis_documents,
     assessment_documents,
@@ -44,9 +46,10 @@ from portal.pdf import (
     layout,
     markup_only,
     review_documents,
+    subsidy_documents,
 )
 from portal.pdf.fetcher import PortalFetcher
-from portal.services import analysis, analysis_notes, formdefs
+from portal.services import analysis, analysis_notes, formdefs, subsidy_claims
 from portal.services.analysis_periods import default_period
 from tests.conftest import PASSWORD
 from tests.security import fingerprint
@@ -268,6 +271,9 @@ def _documents(world: World) -> dict[DocumentKind, object]:
     review = session.get(AccountabilityReview, world.own["review"])
     rec = session.get(Recognition, world.own["recognition"])
     org = case.organization
+    claim = session.get(SubsidyClaim, world.own["subsidy_claim"])
+    plist = subsidy_claims.PaymentList(org, "2026Q1", date(2026, 1, 1), date(2026, 3, 31), [claim], [], [])
+    plist.rows = [subsidy_claims.PaymentRow(claim, claim.lines[0].mediator_name, "", 1, claim.total)]
     report = analysis.build_report(session, org, default_period(org, clock.today()), clock.today())
     common = {"serial": "XSS0TEST0SERIAL", "original": None}
     return {
@@ -279,6 +285,9 @@ def _documents(world: World) -> dict[DocumentKind, object]:
         DocumentKind.CERTIFICATE: lambda: certificates.certificate(rec, **common),
         DocumentKind.ANALYSIS_REPORT: lambda: analysis_documents.analysis_report(report, **common),
         DocumentKind.CIRCULAR: lambda: analysis_documents.circular(report, number="XSS〔2026〕1号", **common),
+        DocumentKind.SUBSIDY_PAYMENT: lambda: subsidy_documents.payment_list(
+            plist, prepared_by="xss", **common
+        ),
     }
 
 

@@ -44,6 +44,14 @@ from portal.models.screening import (
     ScreeningPlan,
     ScreeningRecord,
 )
+from portal.models.subsidy import (
+    ClaimEventKind,
+    ClaimStatus,
+    SubsidyClaim,
+    SubsidyClaimCase,
+    SubsidyClaimEvent,
+    SubsidyClaimLine,
+)
 from portal.services import (
     assignments,
     audit,
@@ -55,6 +63,7 @@ from portal.services import (
     screening,
     screening_plans,
     standard_templates,
+    subsidy_claims,
 )
 from portal.services import subsidies as subsidy_service
 from portal.services.deadlines import add_months, local_today
@@ -223,8 +232,65 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
         recognition=rec.id,
         document=document.id,
         print_job=job.id,
+        subsidy_claim=_claim(session, org, done, entry),
     )
     return ids
+
+
+def _claim(session: Session, org, case, entry: User) -> int:
+    """A township's 以案定补 claim holding its settled case (rows as 申报 stores them)."""
+    signed = case.agreement.signed_on
+    period = subsidy_claims.quarter_of(signed)
+    start, end = subsidy_claims.period_bounds(period)
+    claim = SubsidyClaim(
+        organization=org,
+        period=period,
+        period_start=start,
+        period_end=end,
+        number=f"{org.code}补申〔{signed.year}〕1号",
+        year=signed.year,
+        seq=1,
+        status=ClaimStatus.DECLARED,
+        declared_total=Decimal(100),
+        total=Decimal(100),
+        note="本季度申报",
+        declared_on=local_today(),
+        declared_by=entry,
+    )
+    held = SubsidyClaimCase(
+        claim=claim,
+        case=case,
+        case_number=case.number,
+        organization_name=org.name,
+        difficulty=case.difficulty,
+        tier_amount=Decimal(100),
+        signed_on=signed,
+    )
+    person = case.mediators[0]
+    line = SubsidyClaimLine(
+        claim=claim,
+        claim_case=held,
+        mediator=person,
+        mediator_name=person.name,
+        mediator_org_name=person.organization.name,
+        sharers=1,
+        declared_amount=Decimal(100),
+        amount=Decimal(100),
+        adjust_reason="核定",
+    )
+    step = SubsidyClaimEvent(
+        claim=claim,
+        kind=ClaimEventKind.DECLARE,
+        to_status=ClaimStatus.DECLARED,
+        actor=entry,
+        actor_name=entry.full_name,
+        note="申报",
+        details={"cases": 1},
+    )
+    with audit.acting_as(audit.Actor(entry.id, entry.full_name)):
+        session.add_all([claim, held, line, step])
+        session.commit()
+    return claim.id
 
 
 def _screening(session: Session, county: County, entry: User, org, village, case, today) -> dict[str, int]:

@@ -22,15 +22,28 @@ class FieldForm(PortalForm):
             validators.Optional(),
             validators.Regexp(r"^[a-z][a-z0-9_]{0,39}$", message="小写字母开头，只含小写字母、数字和下划线"),
         ],
-        description="英文标识，保存后不能再改；导出、筛选和公式中用它指代本字段，如 injured_count",
+        description="可以留空，保存时自动生成；保存后不能再改。导出、筛选和公式中用它指代本字段",
     )
     label = StringField("标签", [validators.InputRequired("请填写标签"), validators.Length(max=100)])
+    label2 = StringField(
+        "第二语言标签",
+        [validators.Optional(), validators.Length(max=100, message="第二语言标签不超过 100 个字符")],
+        description="可不填；填写后在表单中显示在中文标签之后",
+    )
     type = SelectField("类型", choices=list(schema.TYPES.items()))
     section = SelectField("所在分组", coerce=int, choices=[])
     required_mode = RadioField(
         "必填", choices=[("no", "否"), ("yes", "是"), ("expr", "满足条件时必填")], default="no"
     )
     required_expr = StringField("必填条件", [validators.Length(max=1000)])
+    relevant_mode = RadioField(
+        "显示",
+        choices=[("always", "总是显示"), ("rules", "满足条件时显示"), ("expr", "按表达式（高级）")],
+        default="always",
+    )
+    relevant_join = SelectField(
+        "条件之间", choices=list(builder.JOINS.items()), default="and", validate_choice=False
+    )
     options = TextAreaField(
         "选项", description="每行一个选项；可写成“值=显示文字”，只写文字时值与文字相同", render_kw={"rows": 5}
     )
@@ -61,6 +74,7 @@ class FieldForm(PortalForm):
         """Fill the form from a stored field."""
         self.key.data = field.get("key")
         self.label.data = field.get("label")
+        self.label2.data = field.get("label2") or ""
         self.type.data = field.get("type")
         self.section.data = section
         required = field.get("required")
@@ -91,6 +105,8 @@ class FieldForm(PortalForm):
             "label": self.label.data.strip(),
             "type": self.type.data,
         }
+        if (self.label2.data or "").strip():
+            data["label2"] = self.label2.data.strip()
         if self.required_mode.data == "yes":
             data["required"] = True
         elif self.required_mode.data == "expr" and (self.required_expr.data or "").strip():
@@ -120,6 +136,56 @@ def _bound(text: str, kind: str) -> Any:
     if number is None:
         return text  # lint reports it with the field's name
     return int(number) if number == number.to_integral_value() else float(number)
+
+
+MAX_RULES = 20
+
+
+def posted_rules(formdata: Any) -> list[builder.Rule]:
+    """Read the condition rows the builder posts: rule-N-field, rule-N-op and rule-N-value (repeatable)."""
+    rules = []
+    for number in range(MAX_RULES):
+        key = (formdata.get(f"rule-{number}-field") or "").strip()
+        if key:
+            rules.append(
+                builder.Rule(
+                    key,
+                    (formdata.get(f"rule-{number}-op") or "").strip(),
+                    [str(v) for v in formdata.getlist(f"rule-{number}-value")],
+                )
+            )
+    return rules
+
+
+class ChoiceListForm(PortalForm):
+    """A named choice list kept with the form, reusable by its select fields."""
+
+    lock_version = HiddenField()
+    name = StringField(
+        "列表名称",
+        [
+            validators.InputRequired("请填写列表名称"),
+            validators.Length(max=40, message="名称不超过 40 个字符"),
+        ],
+        description="如“责任划分”；单选、多选字段可选用",
+    )
+    options = TextAreaField(
+        "选项",
+        [validators.InputRequired("请至少填写一个选项"), validators.Length(max=10000)],
+        description="每行一个选项；可写成“值=显示文字”；第二语言文字写在“|”之后，如“全部责任|Full”",
+        render_kw={"rows": 8},
+    )
+
+
+class LanguageForm(PortalForm):
+    """The form's second language (its labels are optional, per field and option)."""
+
+    lock_version = HiddenField()
+    language2 = StringField(
+        "第二语言",
+        [validators.Length(max=20, message="不超过 20 个字符")],
+        render_kw={"placeholder": "如 English、藏文；留空为不使用"},
+    )
 
 
 class PublishForm(PortalForm):

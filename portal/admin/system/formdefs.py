@@ -10,9 +10,9 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import validators
 
-from portal.admin.base import SecureModelView, local_time
-from portal.admin.guards import parse_int
-from portal.admin.system.formdef_forms import FieldForm, PublishForm, SectionForm, UploadForm
+from portal.admin.base import local_time
+from portal.admin.system.formdef_forms import LanguageForm, PublishForm, SectionForm, UploadForm
+from portal.admin.system.formdef_pages import BuilderPages, lock_version
 from portal.extensions import db
 from portal.lowcode import builder, engine, render, schema
 from portal.models.auth import Role
@@ -21,7 +21,7 @@ from portal.services import DomainError, formdefs
 from portal.services.deadlines import local_today
 
 
-class FormDefinitionView(SecureModelView):
+class FormDefinitionView(BuilderPages):
     """Form definitions per dispute type: drafts, the builder, preview, publishing and history."""
 
     read_roles = frozenset({Role.ADMIN})
@@ -106,96 +106,33 @@ class FormDefinitionView(SecureModelView):
 
     def builder_page(self, definition: FormDefinition) -> dict[str, Any]:
         """Return what the builder page shows besides the definition."""
+        body = definition.draft
+        problems = schema.lint(body) + formdefs._history_problems(definition)
+        preview = None
+        if not problems:
+            today = local_today().isoformat()
+            preview = render.section(body, engine.defaults(body), {}, today)
         return {
-            "sections": schema.sections(definition.draft),
-            "problems": schema.lint(definition.draft) + formdefs._history_problems(definition),
+            "sections": schema.sections(body),
+            "problems": problems,
             "changes": formdefs.draft_changes(definition),
             "history": formdefs.history(definition),
             "types": schema.TYPES,
             "publish_form": PublishForm(lock_version=definition.version),
             "section_form": SectionForm(lock_version=definition.version),
+            "language_form": LanguageForm(lock_version=definition.version, language2=body.get("language2")),
+            "choice_lists": body.get("choices") if isinstance(body.get("choices"), dict) else {},
+            "choice_users": {
+                name: [f.get("label") for f, _g in schema.walk(body) if f.get("choices") == name]
+                for name in body.get("choices") or {}
+            },
+            "language2": body.get("language2"),
+            "undo": formdefs.undo_label(definition),
+            "undo_count": len(definition.undo_stack or []),
+            "describe": lambda text: builder.describe(body, text),
+            "preview": preview,
             "local_time": local_time,
         }
-
-    def _definition(self) -> FormDefinition:
-        definition = self.get_one(request.values.get("id"))
-        if definition is None:
-            abort(404)
-        return definition
-
-    def _back(self, definition: FormDefinition, anchor: str = "") -> Any:
-        return redirect(self.get_url(".details_view", id=definition.id) + anchor)
-
-    def _save(self, definition: FormDefinition, body: dict[str, Any], message: str) -> bool:
-        try:
-            formdefs.save_draft(db.session, definition, body, _lock(request.form.get("lock_version")))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return False
-        flash(message, "success")
-        return True
-
-    @expose("/field/", methods=("GET", "POST"))
-    def field_view(self) -> Any:
-        """Add a field (to a section or a repeat group) or change one's properties."""
-        definition = self._definition()
-        key, group = request.args.get("key"), request.args.get("group")
-        body = definition.draft
-        form = FieldForm(lock_version=definition.version)
-        parts = schema.sections(body)
-        form.section.choices = [(i, p.get("title") or f"分组{i + 1}") for i, p in enumerate(parts)]
-        form.choices.choices = [("", "（不使用）")] + [(n, n) for n in sorted(body.get("choices") or {})]
-        try:
-            existing = builder.find(body, key) if key else None
-        except builder.BuildError:
-            abort(404)
-        if request.method == "GET":
-            if existing is not None:
-                form.load(existing, builder.section_of(body, key))
-            else:
-                form.section.data = request.args.get("section", 0, type=int)
-        if form.validate_on_submit():
-            if existing is None and not form.key.data:
-                form.key.errors = ["请填写字段标识"]
-            else:
-                if existing is not None:
-                    form.key.data = key
-                field = form.field(form.type.data)
-                try:
-                    if existing is None:
-                        new_body = builder.add_field(body, field, form.section.data, group)
-                    else:
-                        new_body = builder.update_field(
-                            body, key, field, None if group or _in_group(body, key) else form.section.data
-                        )
-                except builder.BuildError as error:
-                    form.key.errors = [str(error)]
-                else:
-                    own = [p for p in schema.lint(new_body) if p.key == field["key"]]
-                    if own:
-                        flash("字段未保存，请修改以下问题：" + "；".join(p.message for p in own), "error")
-                    elif self._save(definition, new_body, f"已保存字段“{field['label']}”"):
-                        return self._back(definition, f"#field-{field['key']}")
-        others = [
-            {
-                "key": f["key"],
-                "label": f.get("label", ""),
-                "type": f.get("type"),
-                "options": schema.options_of(body, f),
-            }
-            for f, _g in schema.walk(body)
-            if f.get("key") != key and f.get("type") not in {"note"}
-        ]
-        return self.render(
-            "admin/forms/field.html",
-            definition=definition,
-            form=form,
-            existing=existing,
-            group=group,
-            others=others,
-            return_url=self.get_url(".details_view", id=definition.id),
-        )
 
     @expose("/op/", methods=("POST",))
     def op_view(self) -> Any:
@@ -204,14 +141,24 @@ class FormDefinitionView(SecureModelView):
         body, op = definition.draft, request.form.get("op", "")
         key = request.form.get("key", "")
         section = request.form.get("section", -1, type=int)
+        if op == "undo":
+            return self._undo(definition)
         form = SectionForm()
         if not form.validate() and op in {"add_section", "rename_section"}:
             flash("；".join(e for errors in form.errors.values() for e in errors), "error")
             return self._back(definition)
         try:
             new_body, message = {
-                "up": lambda: (builder.move_field(body, key, -1), "已上移"),
-                "down": lambda: (builder.move_field(body, key, 1), "已下移"),
+                "up": lambda: (builder.move_field(body, key, -1), f"已上移字段 {key}"),
+                "down": lambda: (builder.move_field(body, key, 1), f"已下移字段 {key}"),
+                "move_to": lambda: (
+                    builder.move_field_to(body, key, section, request.form.get("before") or None),
+                    f"已移动字段 {key}",
+                ),
+                "remove_choices": lambda: (
+                    builder.remove_choice_list(body, request.form.get("name", "")),
+                    f"已删除选项列表“{request.form.get('name', '')}”",
+                ),
                 "remove": lambda: (
                     builder.remove_field(body, key),
                     f"已删除字段 {key}（已录入的案件仍按原版本保留该项）",
@@ -233,15 +180,37 @@ class FormDefinitionView(SecureModelView):
         self._save(definition, new_body, message)
         return self._back(definition, f"#field-{key}" if key else "")
 
-    @expose("/publish/", methods=("POST",))
+    def _undo(self, definition: FormDefinition) -> Any:
+        try:
+            undone = formdefs.undo(db.session, definition, lock_version(request.form.get("lock_version")))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(f"已撤销：{undone}", "success")  # 已撤销：移动字段 x
+        return self._back(definition)
+
+    @expose("/publish/", methods=("GET", "POST"))
     def publish_view(self) -> Any:
-        """Lint the draft and publish it as the next version."""
+        """Show what publishing changes and ask to confirm (GET); lint the draft and publish it (POST)."""
         definition = self._definition()
-        form = PublishForm()
+        form = PublishForm(lock_version=definition.version)
+        if request.method == "GET":
+            latest = definition.latest
+            return self.render(
+                "admin/forms/publish.html",
+                definition=definition,
+                form=form,
+                problems=schema.lint(definition.draft) + formdefs._history_problems(definition),
+                changes=formdefs.draft_changes(definition) if latest else None,
+                fields=[f for f, _g in schema.walk(definition.draft)],
+                types=schema.TYPES,
+                return_url=self.get_url(".details_view", id=definition.id),
+            )
         if form.validate_on_submit():
             try:
                 version = formdefs.publish(
-                    db.session, definition, current_user, form.note.data, _lock(form.lock_version.data)
+                    db.session, definition, current_user, form.note.data, lock_version(form.lock_version.data)
                 )
             except DomainError as error:
                 db.session.rollback()
@@ -327,13 +296,3 @@ class FormDefinitionView(SecureModelView):
                 )
                 return redirect(self.get_url(".details_view", id=definition.id))
         return self.render("admin/forms/upload.html", form=form, return_url=self.get_url(".index_view"))
-
-
-def _lock(value: Any) -> int | None:
-    """Return the posted lock version, or None when it is not a plain number (not "²", which isdigit())."""
-    lock = parse_int(value)
-    return lock if lock is not None and lock >= 0 else None
-
-
-def _in_group(body: dict[str, Any], key: str) -> bool:
-    return any(g is not None and f.get("key") == key for f, g in schema.walk(body))
