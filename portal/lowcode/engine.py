@@ -1,8 +1,12 @@
 """Check a set of answers against a form version: coerce, compute, hide, require, constrain.
 
 The server's answer is the one kept: `check` drops the values of hidden fields (a hidden field is
-never required and keeps no stale value), fills calculated fields, and reports every error by field
-path (`key`, or `group.2.key` for the third row of a repeat group) with a Chinese message.
+never required and keeps no stale value; a field of a hidden section or repeat group is hidden with
+it), fills calculated fields, and reports every error by field path (`key`, or `group.2.key` for the
+third row of a repeat group) with a Chinese message.
+
+`browser_spec` gives static/lowcode/engine.js the same definition as parsed trees, so the page shows,
+hides, computes and validates while typing by the same rules; the messages it shows are the ones below.
 """
 
 from __future__ import annotations
@@ -11,14 +15,33 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from portal.lowcode import expr, schema
-from portal.lowcode.values import NUMBER_LIMIT, coerce, is_blank
-from portal.validators import amount_error
+from portal.lowcode.values import MAX_TEXT, NUMBER_LIMIT, coerce, is_blank
+from portal.validators import FUTURE_YEARS, ID_MIN_BIRTH, amount_error, date_window_error
 
 PREFIX = "answers"
 MAX_ROWS = 100
+
+#: The messages engine.js shows, word for word those of `check` and `values.coerce`.
+MESSAGES = {
+    "required": "请填写此项",
+    "required_rows": "请至少填写一行",
+    "pattern": "格式不符合要求",
+    "constraint": "填写的内容不符合校验条件",
+    "too_big": "数值过大",
+    "integer": "请输入整数",
+    "decimal": "请输入数字",
+    "money": "请输入金额（元），如 1200.50",
+    "money_negative": amount_error(-1) or "",
+    "money_fen": amount_error(Decimal("0.001")) or "",
+    "money_limit": amount_error(Decimal(10) ** 12) or "",
+    "date": "请输入有效日期，如 2026-03-01",
+    "datetime": "请输入有效的日期时间，如 2026-03-01 09:30",
+}
 
 
 @dataclass
@@ -47,6 +70,9 @@ class _Form:
             for key, f in self.fields.items()
             for name in schema.EXPRESSIONS
         }
+        self.section_of = schema.section_index(body)
+        self.section_trees = [schema.section_condition(s) for s in schema.sections(body)]
+        self.section_shown: dict[int, bool] = {}
 
     def options(self, key: str) -> list[dict[str, str]]:
         return schema.options_of(self.body, self.fields[key])
@@ -125,13 +151,30 @@ def _coerce_rows(form: _Form, group: str, rows: list[Any], outcome: Outcome) -> 
     return cleaned
 
 
+def _context(form: _Form, values: dict[str, Any], today: str, current: Any = None) -> expr.Context:
+    return expr.Context(values, current=current, today=today, groups=form.group_of)
+
+
 def _is_relevant(form: _Form, key: str, values: dict[str, Any], today: str) -> bool:
+    """A top-level field is relevant when its section's condition and its own hold (row fields: its own)."""
+    if key not in form.group_of and not _section_shown(form, form.section_of.get(key), values, today):
+        return False
     tree = form.trees[(key, "relevant")]
-    return tree is None or expr.truthy(expr.evaluate(tree, expr.Context(values, today=today)))
+    return tree is None or expr.truthy(expr.evaluate(tree, _context(form, values, today)))
+
+
+def _section_shown(form: _Form, number: int | None, values: dict[str, Any], today: str) -> bool:
+    """Evaluate a section's condition once, when its first field is settled (what it reads is by then)."""
+    if number is None or form.section_trees[number] is None:
+        return True
+    if number not in form.section_shown:
+        tree = form.section_trees[number]
+        form.section_shown[number] = expr.truthy(expr.evaluate(tree, _context(form, values, today)))
+    return form.section_shown[number]
 
 
 def _calculated(form: _Form, key: str, values: dict[str, Any], today: str) -> Any:
-    result = expr.evaluate(form.trees[(key, "calculate")], expr.Context(values, today=today))
+    result = expr.evaluate(form.trees[(key, "calculate")], _context(form, values, today))
     kind = form.fields[key]["type"]
     if result is None:
         return None
@@ -197,22 +240,24 @@ def _validate(
     if path in outcome.errors:
         return
     spec = form.fields[key]
-    context = expr.Context(values, current=value, today=today)
+    context = _context(form, values, today, current=value)
     required = form.trees[(key, "required")]
     if is_blank(value):
         if required is not None and expr.truthy(expr.evaluate(required, context)):
-            outcome.errors[path] = "请填写此项" if spec["type"] != "repeat" else "请至少填写一行"
+            outcome.errors[path] = (
+                MESSAGES["required"] if spec["type"] != "repeat" else MESSAGES["required_rows"]
+            )
         return
     if error := _bound_error(spec, value):
         outcome.errors[path] = error
         return
     pattern = spec.get("pattern")
     if pattern and spec["type"] in schema.TEXTUAL and not re.fullmatch(pattern, str(value)):
-        outcome.errors[path] = spec.get("constraint_message") or "格式不符合要求"
+        outcome.errors[path] = spec.get("constraint_message") or MESSAGES["pattern"]
         return
     constraint = form.trees[(key, "constraint")]
     if constraint is not None and not expr.truthy(expr.evaluate(constraint, context)):
-        outcome.errors[path] = spec.get("constraint_message") or "填写的内容不符合校验条件"
+        outcome.errors[path] = spec.get("constraint_message") or MESSAGES["constraint"]
 
 
 def _bound_error(spec: dict[str, Any], value: Any) -> str | None:
@@ -281,3 +326,56 @@ def defaults(body: dict[str, Any]) -> dict[str, Any]:
             if not error:
                 found[key] = value
     return found
+
+
+def _window(today: str) -> dict[str, str]:
+    """The date window of answers (`values._in_window`) as bounds and messages for the browser."""
+    earliest = ID_MIN_BIRTH
+    day = date.fromisoformat(today) if today else earliest
+    try:
+        latest = day.replace(year=day.year + FUTURE_YEARS)
+    except ValueError:  # 29 February
+        latest = day.replace(year=day.year + FUTURE_YEARS, day=28)
+    return {
+        "earliest": earliest.isoformat(),
+        "latest": latest.isoformat(),
+        "early": date_window_error(earliest - timedelta(days=1), past=False, earliest=earliest, today=day)
+        or "",
+        "late": date_window_error(latest + timedelta(days=1), past=False, earliest=earliest, today=day) or "",
+    }
+
+
+def _bound_text(bound: Any) -> str | None:
+    return None if bound is None else str(bound)
+
+
+def browser_spec(body: dict[str, Any], today: str) -> dict[str, Any]:
+    """Return what engine.js needs: evaluation order, sections' conditions and each field's parsed rules."""
+    section_of = schema.section_index(body)
+    fields = {}
+    for item, group in schema.walk(body):
+        key = item["key"]
+        fields[key] = {
+            "type": item["type"],
+            "group": group["key"] if group else None,
+            "section": section_of.get(key),
+            "hidden": item.get("hidden") is True,
+            **{name: schema.compiled(item, name) for name in schema.EXPRESSIONS},
+            "min": item.get("min"),
+            "max": item.get("max"),
+            "min_text": _bound_text(item.get("min")),
+            "max_text": _bound_text(item.get("max")),
+            "pattern": item.get("pattern") or None,
+            "message": item.get("constraint_message") or None,
+            "max_length": MAX_TEXT.get(item["type"]),
+        }
+    return {
+        "order": schema.dependency_order(body),
+        "fields": fields,
+        "sections": [schema.section_condition(s) for s in schema.sections(body)],
+        "today": today,
+        "prefix": PREFIX,
+        "window": _window(today),
+        "messages": MESSAGES,
+        "max_rows": MAX_ROWS,
+    }

@@ -7,6 +7,10 @@ Administrators write conditions the way ODK XLSForm users do::
     . <= ${total_amount}                      (in a constraint, `.` is the field's own value)
     ${liability} in ('full', 'main')
     sum(${compensation}) + ${other_costs}
+    if(${deaths} > 0, 'major', 'general')
+    count-if(${injured_persons}, ${injury_level} = 'serious')
+    sum-if(${medical_cost}, ${injury_level} in ('serious', 'disabled'))
+    length(${plate_no}) = 7 and days(${accident_time}, today()) <= 30
 
 The text is parsed once, here, into a small JSON tree shaped like JSON Logic (``{"op": [args]}``).
 Nothing is ever passed to `eval`: the tree only holds literals, field references and the operators
@@ -19,7 +23,15 @@ Evaluation rules (mirrored in JavaScript, and tested against it):
 - `<`, `<=`, `>`, `>=` compare two numbers or two strings (ISO dates compare correctly, a date-time with a
   date by its date), otherwise false;
 - `and`/`or`/`not` give booleans; null, false, 0, '' and empty lists are false;
-- `in` tests membership in a list literal or a multi-select value (a single value: equality).
+- `in` tests membership in a list literal or a multi-select value (a single value: equality);
+- `if(c, a, b)` is `a` when `c` is true, else `b` (only that branch is evaluated);
+- `count-if(${group}, cond)` counts the rows of a repeat group where `cond` holds, and
+  `sum-if(${field}, cond)` adds a repeat field's numbers over those rows; `cond` is evaluated inside each
+  row, so it sees the row's own fields as single values (the context's `groups` names each repeat
+  field's group). `count_if`/`sum_if` are the same functions.
+
+Whether an expression makes sense for the form (types, scope of repeat rows) is checked before a form
+is published, by `portal/lowcode/typecheck.py`; evaluation itself never raises for any data.
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -48,7 +60,14 @@ FUNCTIONS: dict[str, tuple[int, int]] = {
     "min": (2, 2),
     "max": (2, 2),
     "round": (1, 2),
+    "if": (3, 3),
+    "count-if": (2, 2),
+    "sum-if": (2, 2),
 }
+#: Other spellings of function names, as authors may type them.
+ALIASES = {"count_if": "count-if", "sum_if": "sum-if", "countif": "count-if", "sumif": "sum-if"}
+#: Functions whose second argument is evaluated inside each row of the first argument's repeat group.
+ROW_FUNCTIONS = {"count-if", "sum-if"}
 COMPARISONS = {"=": "==", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 OPERATORS = {"==", "!=", "<", "<=", ">", ">=", "in", "and", "or", "!", "+", "-", "*", "/", "neg", "var", "."}
 OPERATORS |= set(FUNCTIONS) | {"list"}
@@ -71,7 +90,7 @@ _TOKEN = re.compile(
     |(?P<number>\d+(?:\.\d+)?)
     |(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
     |(?P<op><=|>=|!=|==|=|<|>|\+|-|\*|/|\(|\)|,|\.)
-    |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<word>(?:count|sum)-if\b|[A-Za-z_][A-Za-z0-9_]*)
     """,
     re.VERBOSE,
 )
@@ -232,7 +251,7 @@ class _Parser:
         raise ExprError(f"此处不应出现“{token.text}”", token.position)
 
     def word(self, token: Token) -> Tree:
-        name = token.text
+        name = ALIASES.get(token.text, token.text)
         if name in {"true", "false"}:
             return name == "true"
         if name == "null":
@@ -389,11 +408,16 @@ def _round(value: Any, places: Any = 0) -> float | None:
 
 @dataclass
 class Context:
-    """What an expression sees: field values, the field's own value and today's date (ISO)."""
+    """What an expression sees: field values, the field's own value and today's date (ISO).
+
+    `groups` maps each field of a repeat group to its group's key, for `sum-if` (`count-if` over a
+    field counts the rows of its group too). The group's own value is its list of row objects.
+    """
 
     values: Mapping[str, Any]
     current: Any = None
     today: str = ""
+    groups: Mapping[str, str] = field(default_factory=dict)
 
 
 def evaluate(tree: Tree, context: Context) -> Any:
@@ -413,8 +437,34 @@ def evaluate(tree: Tree, context: Context) -> Any:
         return not truthy(evaluate(arguments[0], context))
     if operator == "today":
         return context.today
+    if operator == "if":
+        chosen = arguments[1] if truthy(evaluate(arguments[0], context)) else arguments[2]
+        return evaluate(chosen, context)
+    if operator in ROW_FUNCTIONS:
+        return _over_rows(operator, arguments, context)
     values = [evaluate(a, context) for a in arguments]
     return _apply(operator, values)
+
+
+def _over_rows(operator: str, arguments: list[Tree], context: Context) -> float | None:
+    """`count-if(${group or field}, cond)` and `sum-if(${field}, cond)`: cond is evaluated in each row."""
+    target, condition = arguments
+    if not isinstance(target, dict) or "var" not in target:
+        return 0.0 if operator == "count-if" else None
+    key = target["var"][0]
+    rows = context.values.get(context.groups.get(key, key))
+    total, counted = 0.0, 0.0
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, Mapping):
+            continue
+        inside = Context({**context.values, **row}, context.current, context.today, context.groups)
+        if not truthy(evaluate(condition, inside)):
+            continue
+        counted += 1
+        number = _num(row.get(key))
+        if number is not None:
+            total += number
+    return counted if operator == "count-if" else _finite(total)
 
 
 def _apply(operator: str, values: list[Any]) -> Any:

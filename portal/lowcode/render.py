@@ -10,20 +10,13 @@ from flask import render_template
 from markupsafe import Markup
 
 from portal.lowcode import schema
-from portal.lowcode.engine import PREFIX
+from portal.lowcode.engine import PREFIX, browser_spec
 from portal.lowcode.values import display, is_blank
 
 
 def spec(body: dict[str, Any], today: str) -> dict[str, Any]:
-    """Return what engine.js needs: evaluation order and, per field, its type, group and parsed trees."""
-    fields = {}
-    for item, group in schema.walk(body):
-        fields[item["key"]] = {
-            "type": item["type"],
-            "group": group["key"] if group else None,
-            **{name: schema.compiled(item, name) for name in ("relevant", "required", "calculate")},
-        }
-    return {"order": schema.dependency_order(body), "fields": fields, "today": today, "prefix": PREFIX}
+    """Return what engine.js needs: the definition's parsed rules (`engine.browser_spec`)."""
+    return browser_spec(body, today)
 
 
 def _text(value: Any) -> Any:

@@ -8,7 +8,13 @@ A definition body is plain data (stored as JSON, shipped as YAML in `forms/`)::
          {"key": "injured_count", "label": "受伤人数", "type": "integer", "min": 1,
           "relevant": "${injured} = true", "required": true},
          {"key": "injured_persons", "label": "受伤人员", "type": "repeat", "relevant": "${injured}",
-          "fields": [{"key": "injured_name", "label": "姓名", "type": "text", "required": true}, ...]}]}]}
+          "fields": [{"key": "injured_name", "label": "姓名", "type": "text", "required": true}, ...]}]},
+        {"title": "死亡情况", "relevant": "${deaths} > 0", "fields": [...]}]}
+
+A section may have a `relevant` condition: when it does not hold, the whole section (every field and
+repeat group in it) is hidden, nothing in it is required and none of its values is stored. A field with
+`calculate` and `hidden: true` is computed and stored but not shown, for other rules to use.
+Every expression is parsed (`expr`) and type-checked against the fields (`typecheck`) before publishing.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from portal.lowcode import expr
+from portal.lowcode import expr, typecheck
 from portal.lowcode.values import coerce
 
 TYPES: dict[str, str] = {
@@ -64,6 +70,7 @@ PROPERTIES = {
     "calculate",
     "help",
     "fields",
+    "hidden",
 }
 PROPERTY_LABELS = {
     "label": "标签",
@@ -81,6 +88,7 @@ PROPERTY_LABELS = {
     "default": "默认值",
     "calculate": "计算公式",
     "help": "说明",
+    "hidden": "隐藏（只保存不显示）",
 }
 MAX_FIELDS = 200
 NUMBER_LIMIT = 10**15
@@ -88,12 +96,18 @@ NUMBER_LIMIT = 10**15
 
 @dataclass(frozen=True)
 class Problem:
-    """One lint finding: the field it concerns (or None for the whole form) and a Chinese message."""
+    """One lint finding: the field it concerns (or None for the whole form) and a Chinese message.
+
+    `lint` fills in the field's label, so the message names the field as people know it.
+    """
 
     key: str | None
     message: str
+    label: str | None = None
 
     def __str__(self) -> str:
+        if self.key and self.label:
+            return f"字段“{self.label}”（{self.key}）：{self.message}"
         return f"字段“{self.key}”：{self.message}" if self.key else self.message
 
 
@@ -157,13 +171,47 @@ def compiled(field: dict[str, Any], name: str) -> expr.Tree | None:
     return expr.parse(value)
 
 
+def section_condition(section: dict[str, Any]) -> expr.Tree | None:
+    """Return the parsed tree of a section's `relevant` condition, None when it has none."""
+    value = section.get("relevant")
+    return None if value in (None, "") else expr.parse(value)
+
+
+def section_index(body: dict[str, Any]) -> dict[str, int]:
+    """Return the number (from 0) of the section of every field, repeat fields by their group's."""
+    found: dict[str, int] = {}
+    for number, section in enumerate(sections(body)):
+        for field in section.get("fields") or []:
+            if not isinstance(field, dict) or not isinstance(field.get("key"), str):
+                continue
+            found[field["key"]] = number
+            if field.get("type") == "repeat":
+                for inner in field.get("fields") or []:
+                    if isinstance(inner, dict) and isinstance(inner.get("key"), str):
+                        found[inner["key"]] = number
+    return found
+
+
+def _section_references(body: dict[str, Any]) -> list[set[str]]:
+    found = []
+    for section in sections(body):
+        try:
+            found.append(expr.references(section_condition(section)))
+        except expr.ExprError:
+            found.append(set())
+    return found
+
+
 def dependency_order(body: dict[str, Any]) -> list[str]:
     """Return field keys so that each comes after those its `relevant` and `calculate` read.
 
-    Assumes a linted body (no cycles); a repeat's inner fields follow their group.
+    A field also comes after what its section's condition reads. Assumes a linted body (no cycles);
+    a repeat's inner fields follow their group.
     """
     fields = fields_by_key(body)
     groups = {f["key"]: g["key"] for f, g in walk(body) if g is not None}
+    section_of = section_index(body)
+    section_reads = _section_references(body)
     order: list[str] = []
     state: dict[str, int] = {}
 
@@ -173,7 +221,10 @@ def dependency_order(body: dict[str, Any]) -> list[str]:
         if state.get(key) == 1:
             raise ValueError(key)
         state[key] = 1
-        for dependency in sorted(_dependencies(fields[key])):
+        reads = _dependencies(fields[key])
+        if key in section_of and key not in groups:
+            reads |= section_reads[section_of[key]]
+        for dependency in sorted(reads):
             visit(dependency)
         if key in groups:
             visit(groups[key])
@@ -218,6 +269,7 @@ def lint(body: Any) -> list[Problem]:
             continue
         if not str(section.get("title") or "").strip():
             problems.append(Problem(None, f"第 {number} 个分组缺少标题"))
+        problems += [Problem(None, m) for m in _section_condition_problems(section, number)]
         for field in section["fields"]:
             count += 1
             problems += _field_problems(field, choices, seen, inside_repeat=False)
@@ -234,7 +286,38 @@ def lint(body: Any) -> list[Problem]:
     problems += [Problem(k, "字段标识重复") for k, n in seen.items() if n > 1]
     if not problems:
         problems += _reference_problems(body)
-    return problems
+    return _labelled(body, problems)
+
+
+def _labelled(body: dict[str, Any], problems: list[Problem]) -> list[Problem]:
+    """Give each problem of a field that field's label."""
+    labels = {k: f.get("label") for k, f in fields_by_key(body).items()}
+    return [
+        Problem(p.key, p.message, p.label or (label if isinstance(label := labels.get(p.key or ""), str) else None))
+        for p in problems
+    ]
+
+
+def _section_name(section: dict[str, Any], number: int) -> str:
+    title = str(section.get("title") or "").strip()
+    return f"分组“{title}”" if title else f"第 {number} 个分组"
+
+
+def _section_condition_problems(section: dict[str, Any], number: int) -> list[str]:
+    """A section's `relevant` must parse and may not use `.`; its references are checked with the rest."""
+    value = section.get("relevant")
+    if value in (None, ""):
+        return []
+    name = _section_name(section, number)
+    if not isinstance(value, str):
+        return [f"{name}的显示条件必须是表达式文本"]
+    try:
+        tree = expr.parse(value)
+    except expr.ExprError as error:
+        return [f"{name}的显示条件无法解析：{error}"]
+    if expr.uses_self(tree):
+        return [f"{name}的显示条件不能使用“.”（分组没有自己的值）"]
+    return []
 
 
 def _option_problems(items: Any) -> list[str]:
@@ -332,6 +415,12 @@ def _field_problems(field: Any, choices: dict, seen: dict[str, int], inside_repe
             continue
         if name != "constraint" and expr.uses_self(tree):
             bad(f"“.”（本字段的值）只能用于校验条件，不能用于{PROPERTY_LABELS[name]}")
+    hidden = field.get("hidden")
+    if hidden not in (None, False):
+        if hidden is not True:
+            bad("隐藏须为 true 或 false")
+        elif not field.get("calculate"):
+            bad("只有设置了计算公式的字段可以隐藏（隐藏字段不显示，值由公式算出）")
     if "default" in field and field["default"] not in (None, ""):
         if kind in {"note", "repeat"}:
             bad(f"{TYPES[kind]}不能设置默认值")
@@ -400,6 +489,10 @@ def _reference_problems(body: dict[str, Any]) -> list[Problem]:
                     problems.append(
                         Problem(field["key"], f"{PROPERTY_LABELS[name]}引用的“{ref}”是说明文字，没有值")
                     )
+    problems += _section_reference_problems(body, fields)
+    if problems:
+        return problems
+    problems += _type_problems(body, fields)
     if problems:
         return problems
     for key, field in fields.items():
@@ -411,6 +504,53 @@ def _reference_problems(body: dict[str, Any]) -> list[Problem]:
         dependency_order(body)
     except ValueError as cycle:
         problems.append(Problem(str(cycle), "显示条件或计算公式之间存在循环引用"))
+    return problems
+
+
+def _section_reference_problems(body: dict[str, Any], fields: dict[str, dict[str, Any]]) -> list[Problem]:
+    """A section's condition reads existing fields outside the section (its own are hidden with it)."""
+    section_of = section_index(body)
+    problems = []
+    for number, section in enumerate(sections(body)):
+        tree = section_condition(section)
+        name = _section_name(section, number + 1)
+        for ref in sorted(expr.references(tree)):
+            if ref not in fields:
+                problems.append(Problem(None, f"{name}的显示条件引用了不存在的字段“{ref}”"))
+            elif fields[ref]["type"] == "note":
+                problems.append(Problem(None, f"{name}的显示条件引用的“{ref}”是说明文字，没有值"))
+            elif section_of.get(ref) == number:
+                label = fields[ref].get("label") or ref
+                problems.append(Problem(None, f"{name}的显示条件不能引用本分组内的字段“{label}”（{ref}）"))
+    return problems
+
+
+def type_form(body: dict[str, Any]) -> typecheck.Form:
+    """Return what the type checker needs to know of a body."""
+    return typecheck.Form(
+        fields=fields_by_key(body),
+        group_of={f["key"]: g["key"] for f, g in walk(body) if g is not None},
+        options=lambda field: options_of(body, field),
+    )
+
+
+def _type_problems(body: dict[str, Any], fields: dict[str, dict[str, Any]]) -> list[Problem]:
+    """Type-check every expression: each message names the fields it concerns."""
+    form = type_form(body)
+    problems = []
+    for number, section in enumerate(sections(body)):
+        tree = section_condition(section)
+        if tree is not None:
+            name = _section_name(section, number + 1)
+            for message in typecheck.check(form, tree, own=None, purpose="condition"):
+                problems.append(Problem(None, f"{name}的显示条件：{message}"))
+    for key, field in fields.items():
+        for name in EXPRESSIONS:
+            if not isinstance(field.get(name), str) or not field[name]:
+                continue
+            purpose = "calculate" if name == "calculate" else "condition"
+            for message in typecheck.check(form, expr.parse(field[name]), own=key, purpose=purpose):
+                problems.append(Problem(key, f"{PROPERTY_LABELS[name]}：{message}"))
     return problems
 
 
@@ -435,6 +575,11 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     new_titles = [s.get("title") for s in sections(new)]
     if old_titles != new_titles:
         changes.append(f"分组由“{'、'.join(map(str, old_titles))}”改为“{'、'.join(map(str, new_titles))}”")
+    old_conditions = {s.get("title"): s.get("relevant") or "" for s in sections(old)}
+    for part in sections(new):
+        title = part.get("title")
+        if title in old_conditions and old_conditions[title] != (part.get("relevant") or ""):
+            changes.append(f"分组“{title}”的显示条件已修改")
     if [k for k in before if k in after] != [k for k in after if k in before]:
         changes.append("字段顺序已调整")
     if (old.get("choices") or {}) != (new.get("choices") or {}):

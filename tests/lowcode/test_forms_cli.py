@@ -37,7 +37,7 @@ def test_load_refuses_a_bad_file_naming_the_field(app, county, tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["forms", "load", str(tmp_path / "bad.yaml")])
     assert result.exit_code != 0
-    assert "bad.yaml" in result.output and "字段“a”" in result.output and "显示条件无法解析" in result.output
+    assert "bad.yaml" in result.output and "字段“甲”（a）" in result.output and "显示条件无法解析" in result.output
 
 
 def test_export_writes_what_load_reads(app, county, tmp_path):
