@@ -18,6 +18,7 @@ from portal.admin.assessment.rewards import (
     SubsidyView,
 )
 from portal.admin.assessment.rounds import AssessmentRoundView, AssessmentTemplateView
+from portal.admin.assessment.subsidy_claims import SubsidyClaimView
 from portal.admin.dashboard import DashboardView
 from portal.admin.documents.issued import IssuedDocumentView
 from portal.admin.documents.print_jobs import PrintJobView
@@ -60,6 +61,7 @@ from portal.models import (
     ZeroReport,
 )
 from portal.models.review import AccountabilityReview
+from portal.models.subsidy import SubsidyClaim
 
 LEDGER = "矛盾纠纷"
 REGISTERS = "组织与人员"
@@ -122,6 +124,9 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(SubsidyView(name="以案定补", endpoint="subsidies", category=ASSESSMENT))
+    admin.add_view(
+        SubsidyClaimView(SubsidyClaim, name="以案定补申报", endpoint="subsidy_claims", category=ASSESSMENT)
+    )
     admin.add_view(
         SubsidyPolicyView(SubsidyPolicy, name="以案定补标准", endpoint="subsidy_policy", category=ASSESSMENT)
     )

@@ -236,6 +236,12 @@ class DraftCase:
     def total(self) -> Decimal:
         return sum((share for _m, share in self.shares), Decimal(0))
 
+    @property
+    def signed_on(self) -> date:
+        """Return the day the agreement was signed (every case of a sheet has one)."""
+        assert self.case.agreement is not None
+        return self.case.agreement.signed_on
+
 
 @dataclass
 class Draft:
@@ -285,7 +291,7 @@ def prepare(session: Session, actor: User, organization: Organization, period: s
             entry.shares.append((row.mediator, line.share))
     taken = held_by(session, by_case)
     cases, held = [], []
-    for entry in sorted(by_case.values(), key=lambda c: (c.case.agreement.signed_on, c.case.id)):
+    for entry in sorted(by_case.values(), key=lambda c: (c.signed_on, c.case.id)):
         entry.shares.sort(key=lambda pair: pair[0].id)
         if entry.case.id in taken:
             held.append((entry.case, taken[entry.case.id]))
@@ -372,7 +378,7 @@ def declare(
                 organization_name=entry.case.organization.name,
                 difficulty=entry.case.difficulty,
                 tier_amount=entry.tier,
-                signed_on=entry.case.agreement.signed_on,
+                signed_on=entry.signed_on,
             )
             session.add(claim_case)
             for person, share in entry.shares:
@@ -565,16 +571,17 @@ def pay(
 ) -> SubsidyClaim:
     """发放: record the payment of an approved claim (date, method, voucher number). Commits."""
     check_step(claim, actor, K.PAY, expected_version)
-    paid_on = _required(paid_on, "请填写发放日期", "paid_on")
+    if paid_on is None:
+        raise DomainError("请填写发放日期", "paid_on")
     if paid_on > today:
         raise DomainError("发放日期不能晚于今天", "paid_on")
     approved_on = clock.local_date(claim.approved_at) if claim.approved_at else claim.declared_on
     if paid_on < approved_on:
         raise DomainError(f"发放日期不能早于审批日期（{approved_on:%Y-%m-%d}）", "paid_on")
-    try:
-        chosen = PaymentMethod(_required(method, "请选择发放方式", "payment_method"))
-    except ValueError:
-        raise DomainError("请选择发放方式", "payment_method") from None
+    wanted = method.value if isinstance(method, PaymentMethod) else (method or "")
+    chosen = next((m for m in PaymentMethod if m.value == wanted), None)
+    if chosen is None:
+        raise DomainError("请选择发放方式", "payment_method")
     voucher = _required(voucher_number, "请填写凭证号", "voucher_number")
     if len(voucher) > 60:
         raise DomainError("凭证号不能超过60个字符", "voucher_number")

@@ -10,6 +10,7 @@ Amounts are numbers (two places), dates are dates, every text goes through `shee
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -176,7 +177,10 @@ def _details(book: Workbook, plist: PaymentList) -> None:
     if rows:
         total_row = 4 + len(rows)
         sheet.cell(total_row, 1, "合计").font = Font(bold=True)
-        for c, value in ((9, sum(r[8] for r in rows)), (10, sum(r[9] for r in rows))):
+        lines = [line for claim in plist.claims for line in claim.lines]
+        declared = sum((line.declared_amount for line in lines), Decimal(0))
+        allowed = sum((line.amount for line in lines), Decimal(0))
+        for c, value in ((9, declared), (10, allowed)):
             cell = sheet.cell(total_row, c, float(value))
             cell.number_format = MONEY
             cell.font = Font(bold=True)

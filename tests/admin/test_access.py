@@ -19,6 +19,7 @@ READERS = {
     "assessment_templates": {"admin", "evaluator", "clerk"},
     "subsidies": {"admin", "evaluator", "clerk"},
     "subsidy_policy": {"admin", "evaluator", "clerk"},
+    "subsidy_claims": {"admin", "evaluator", "clerk", "entry"},
     "recognitions": {"admin", "evaluator", "clerk"},
     "recognition_criteria": {"admin", "evaluator", "clerk"},
     "users": {"admin"},
@@ -51,6 +52,7 @@ CREATORS = {
     "assessment_templates": {"admin"},
     "subsidies": set(),
     "subsidy_policy": set(),
+    "subsidy_claims": {"admin", "entry"},
     "recognitions": {"evaluator"},
     "recognition_criteria": {"admin"},
     "users": {"admin"},
@@ -83,6 +85,7 @@ WRITERS = {
     "assessment_templates": {"admin"},
     "subsidies": set(),
     "subsidy_policy": {"admin"},
+    "subsidy_claims": {"admin", "evaluator", "entry"},  # 申报 / 审核 / 审批 and 发放
     "recognitions": {"evaluator"},
     "recognition_criteria": {"admin"},
     "users": {"admin"},
