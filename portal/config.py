@@ -189,6 +189,8 @@ class Config:
         conf["PRINT_JOBS_QUEUE"] = env_str("PRINT_JOBS_QUEUE")
         # Uploads awaiting confirmation on the 数据导入 page (personal data: kept 0700, removed when done).
         conf["IMPORT_DIR"] = env_str("IMPORT_DIR", str(Path(instance_path) / "imports"))
+        # Attachments of the dispute forms' file fields (services/attachments.py), named by content hash.
+        conf["UPLOAD_FOLDER"] = env_str("UPLOAD_FOLDER", str(Path(instance_path) / "uploads"))
         # A read replica for the dashboard's and reports' figures (extensions.reports_session).
         if reports := env_str("REPORTS_DATABASE_URL"):
             conf["SQLALCHEMY_BINDS"] = {"reports": reports}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,6 +113,8 @@ def make_app(database_url: str, **overrides) -> Flask:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         "PRINT_PROCESSES": 1,  # batches lay out in the test's process (test_print_pool.py: on a pool)
+        # Attachments (content-addressed, so tests share them harmlessly) never land in the instance folder.
+        "UPLOAD_FOLDER": str(Path(tempfile.gettempdir()) / "portal-test-uploads"),
     }
     config.update(overrides)
     return create_app(config)

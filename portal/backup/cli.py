@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import backup as backups
+from portal.backup import files as backup_files
 from portal.extensions import db
 from portal.models.audit import AuditAction
 from portal.services import audit
@@ -29,6 +30,13 @@ def _record(summary: str, **changes: str) -> None:
             " / Not audited: the schema differs from the code; run flask --app app db upgrade.",
             err=True,
         )
+
+
+def _report_files(result: backup_files.Copied, what: str) -> None:
+    """Say what the attachments' copy did; a file whose content does not match its name is an error."""
+    click.echo(f"  {what}: 复制 {result.copied} 个，已有 {result.present} 个 / copied, already there")
+    for name in result.damaged:
+        click.echo(f"  附件文件内容与其校验和不符，未复制 / damaged, not copied: {name}", err=True)
 
 
 def register_backup_cli(app: Flask) -> None:
@@ -56,6 +64,7 @@ def register_backup_cli(app: Flask) -> None:
         click.echo(f"已备份 / Backed up: {path}")
         click.echo(f"  {len(manifest.tables)} 张表 / tables, {rows} 行 / rows, {manifest.size} 字节 / bytes")
         click.echo(f"  sha256 {manifest.sha256}  ({backups.manifest_path(path).name})")
+        _report_files(backup_files.backup_files(app.config["UPLOAD_FOLDER"], path), "附件文件 / attachments")
         if keep:
             for gone in backups.prune(path.parent, keep):
                 click.echo(f"已删除旧备份 / Removed old backup: {gone}")
@@ -87,6 +96,9 @@ def register_backup_cli(app: Flask) -> None:
             "  行数"
             + ("和校验和" if manifest.checksums else "")
             + "与备份一致 / verified against the manifest"
+        )
+        _report_files(
+            backup_files.restore_files(path, app.config["UPLOAD_FOLDER"]), "恢复附件文件 / attachments"
         )
         _record(f"从备份恢复数据库：{path.name}（备份于{manifest.created_at}）", sha256=manifest.sha256)
         click.echo(

@@ -41,8 +41,13 @@ FAMILIES = {
     "phone": "personal",
     "credit_code": "personal",
     "repeat": "rows",
+    "file": "rows",
     "note": "note",
+    # A choice from a register (`choices_from`): stored as {"id", "label"}, compared by label or id.
+    "reference": "ref",
 }
+#: Names of the pseudo-kinds the catalogue gives fields (besides schema.TYPES).
+KIND_NAMES = {"reference": "数据选项"}
 PRESENCE = frozenset({"empty", "filled"})
 ORDERED = frozenset({"=", "!=", "<", "<=", ">", ">="})
 OPERATORS: dict[str, frozenset[str]] = {
@@ -55,6 +60,7 @@ OPERATORS: dict[str, frozenset[str]] = {
     "choices": frozenset({"=", "!="}) | PRESENCE,
     "personal": PRESENCE,
     "rows": PRESENCE,
+    "ref": frozenset({"=", "!=", "contains"}) | PRESENCE,
     "note": frozenset(),
 }
 # How each operator is written in messages, in this order.
@@ -120,6 +126,7 @@ class FieldInfo:
     kind: str
     labels: list[str] = field(default_factory=list)
     options: dict[str, str] = field(default_factory=dict)  # value -> label
+    all_options: list[tuple[str, str]] = field(default_factory=list)  # every (value, label) of every form
     group: str | None = None  # the label of the repeat group holding it
 
     @property
@@ -138,7 +145,7 @@ class Condition:
     keys: tuple[str, ...]
     family: str
     operator: str
-    value: Any  # float | bool | str | Day | tuple[str, ...] (for `in`) | None (for presence)
+    value: Any  # float | bool | str | Day | tuple[str, ...] (for `in`, `not in`) | None (for presence)
 
 
 class Catalogue:
@@ -152,6 +159,8 @@ class Catalogue:
                 key, kind = spec.get("key"), spec.get("type")
                 if not isinstance(key, str) or not isinstance(kind, str):
                     continue
+                if kind == "select_one" and spec.get("choices_from"):
+                    kind = "reference"
                 info = self.fields.setdefault(key, FieldInfo(key, kind))
                 if info.kind != kind and FAMILIES.get(info.kind) != FAMILIES.get(kind):
                     info.kind = "note"  # a key with two kinds of answer cannot be compared sensibly
@@ -163,6 +172,8 @@ class Catalogue:
                     self.by_label.setdefault(label, []).append(key)
                 for option in schema.options_of(body, spec) if kind in schema.SELECTS else []:
                     info.options.setdefault(option["value"], option["label"])
+                    if (option["value"], option["label"]) not in info.all_options:
+                        info.all_options.append((option["value"], option["label"]))
 
     def resolve(self, name: str) -> list[FieldInfo]:
         """Return the field(s) a key or label names, or raise ConditionError."""
@@ -252,13 +263,17 @@ def _typed(fields: list[FieldInfo], operator: str, raw: str | None, quoted: list
         items = [i for i in re.split(r"\s*[,，]\s*", raw.strip()) if i]
         if not items:
             raise ConditionError(f"“{first.label}”的 in (…) 中没有值")
-        values = tuple(_value(fields, *_unmask(item, quoted)) for item in items)
+        found = [_value(fields, *_unmask(item, quoted)) for item in items]
+        values = tuple(dict.fromkeys(v for one in found for v in (one if isinstance(one, tuple) else (one,))))
         return Condition(keys, first.family, operator, values)
-    return Condition(keys, first.family, operator, _value(fields, *_unmask(raw, quoted)))
+    value = _value(fields, *_unmask(raw, quoted))
+    if isinstance(value, tuple):  # a label several forms give to different codes: any of them
+        return Condition(keys, first.family, "in" if operator == "=" else "not in", value)
+    return Condition(keys, first.family, operator, value)
 
 
 def _operator_message(info: FieldInfo, allowed: frozenset[str]) -> str:
-    kind = schema.TYPES.get(info.kind, info.kind)
+    kind = schema.TYPES.get(info.kind) or KIND_NAMES.get(info.kind, info.kind)
     if info.family == "personal":
         return f"“{info.label}”是个人证件或联系方式，只能按“已填写/未填写”筛选"
     if not allowed:
@@ -291,12 +306,24 @@ def _value(fields: list[FieldInfo], text: str, quoted: bool) -> Any:
             options.update(f.options)
         if text in options:
             return text
+        codes = _codes_by_label(fields, text)
+        if codes:
+            return codes[0] if len(codes) == 1 else tuple(codes)
         by_label = {label: value for value, label in options.items()}
-        if text in by_label:
-            return by_label[text]
         listed = "、".join(list(by_label)[:12])
         raise ConditionError(f"“{info.label}”没有选项“{text[:20]}”，可选：{listed}")
     return text
+
+
+def _codes_by_label(fields: list[FieldInfo], text: str) -> list[str]:
+    """Return every option code the fields' forms label `text` (ignoring spaces), in order."""
+    wanted = re.sub(r"\s+", "", text)
+    codes: list[str] = []
+    for info in fields:
+        for value, label in info.all_options:
+            if re.sub(r"\s+", "", label) == wanted and value not in codes:
+                codes.append(value)
+    return codes
 
 
 def _when(info: FieldInfo, text: str) -> str | Day:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import render_template
 from markupsafe import Markup
 
-from portal.lowcode import schema
+from portal.lowcode import choices, schema, sources
 from portal.lowcode.engine import PREFIX, browser_spec
 from portal.lowcode.values import display, is_blank
 
@@ -25,10 +28,12 @@ def _text(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, dict):  # a register's record: the select shows its id
+        return str(value.get("id", ""))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, list):
-        return [str(v) for v in value]
+        return [v if isinstance(v, dict) else str(v) for v in value]  # attachments stay records
     return str(value)
 
 
@@ -39,8 +44,15 @@ def section(
     today: str = "",
     title: str = "",
     note: str = "",
+    file_url: Callable[[int], str] | None = None,
 ) -> Markup:
-    """Render the inputs of a version, filled with stored answers or the raw values just posted."""
+    """Render the inputs of a version, filled with stored answers or the raw values just posted.
+
+    A body with register choices or attachments is rendered resolved (`choices.resolve`): its
+    options are written in. `file_url` gives the download address of an attachment by id. A body
+    with pages (`page` on sections) shows a step list; static/js/case_answers.js shows one page at a
+    time with 上一步/下一步, and without JavaScript all pages stay on one screen.
+    """
     rows: dict[str, list[dict[str, Any]]] = {}
     for item, group in schema.walk(body):
         if item["type"] == "repeat" and group is None:
@@ -50,11 +62,8 @@ def section(
                 for r in (found if isinstance(found, list) else [])
                 if isinstance(r, dict)
             ]
-    flat = {
-        k: _text(v)
-        for k, v in values.items()
-        if not isinstance(v, list) or not v or not isinstance(v[0], dict)
-    }
+    repeats = {f["key"] for f, g in schema.walk(body) if f.get("type") == "repeat" and g is None}
+    flat = {k: _text(v) for k, v in values.items() if k not in repeats}
     # The template autoescapes every label, help text and value; its output is safe HTML.
     return Markup(  # noqa: S704
         render_template(
@@ -69,6 +78,12 @@ def section(
             title=title,
             note=note,
             types=schema.TYPES,
+            pages=sources.pages(body),
+            file_url=file_url,
+            file_hint=choices.describe_file_limits,
+            file_accept=lambda f: ",".join(
+                ext for k in sources.file_kinds(f) for ext in sources.FILE_KINDS[k][2]
+            ),
         )
     )
 
@@ -81,6 +96,7 @@ class Shown:
     text: str = ""
     columns: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    files: list[tuple[int, str]] = field(default_factory=list)  # attachments: (id, name)
 
 
 def shown_sections(
@@ -110,7 +126,14 @@ def shown_sections(
                         )
                     )
             elif not is_blank(value):
-                items.append(Shown(item["label"], display(item, value, schema.options_of(body, item), mask)))
+                shown = Shown(item["label"], display(item, value, schema.options_of(body, item), mask))
+                if item["type"] == "file" and isinstance(value, list):
+                    shown.files = [
+                        (int(v["id"]), str(v.get("name") or ""))
+                        for v in value
+                        if isinstance(v, dict) and str(v.get("id", "")).isdigit()
+                    ]
+                items.append(shown)
         if items:
             result.append((str(part.get("title") or ""), items))
     return result
@@ -124,6 +147,33 @@ def export_columns(bodies: list[dict[str, Any]]) -> list[tuple[str, str]]:
             if item["type"] != "note" and _group is None and item["key"] not in columns:
                 columns[item["key"]] = item["label"]
     return list(columns.items())
+
+
+def export_cell(body: dict[str, Any] | None, answers: dict[str, Any] | None, key: str) -> Any:
+    """Return one answer as a typed export cell: amounts as Decimal yuan, numbers, dates; else its text."""
+    if body is None or not answers or key not in answers:
+        return ""
+    item = schema.fields_by_key(body).get(key)
+    value = answers[key]
+    kind = item.get("type") if item is not None else None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "money" and number:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    if kind == "integer" and number:
+        return int(value)
+    if kind == "decimal" and number:
+        return value
+    if kind in schema.DATES and isinstance(value, str) and (when := _when(kind, value)) is not None:
+        return when
+    return export_value(body, answers, key)
+
+
+def _when(kind: str, value: str) -> date | datetime | None:
+    """Return a stored date (date-time) answer as a date; None for a text that is none (shown as is)."""
+    try:
+        return date.fromisoformat(value) if kind == "date" else datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def export_value(body: dict[str, Any] | None, answers: dict[str, Any] | None, key: str) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from portal.lowcode import expr, typecheck
+from portal.lowcode import expr, sources, typecheck
 from portal.lowcode.values import coerce
 
 TYPES: dict[str, str] = {
@@ -44,6 +44,7 @@ TYPES: dict[str, str] = {
     "credit_code": "统一社会信用代码",
     "note": "说明文字",
     "repeat": "重复组",
+    "file": "附件",
 }
 NUMERIC = {"integer", "decimal", "money"}
 TEXTUAL = {"text", "textarea"}
@@ -71,6 +72,7 @@ PROPERTIES = {
     "help",
     "fields",
     "hidden",
+    *sources.FIELD_PROPERTIES,
 }
 PROPERTY_LABELS = {
     "label": "标签",
@@ -89,6 +91,7 @@ PROPERTY_LABELS = {
     "calculate": "计算公式",
     "help": "说明",
     "hidden": "隐藏（只保存不显示）",
+    **sources.FIELD_PROPERTIES,
 }
 MAX_FIELDS = 200
 NUMBER_LIMIT = 10**15
@@ -152,6 +155,8 @@ def _option_list(value: Any) -> list[dict[str, str]]:
             option = {"value": str(item["value"]), "label": str(item.get("label", item["value"]))}
             if item.get("label2"):  # the optional second-language label (see the builder)
                 option["label2"] = str(item["label2"])
+            if item.get("parent") not in (None, ""):  # a cascading choice (sources: depends_on)
+                option["parent"] = str(item["parent"])
             options.append(option)
         elif isinstance(item, str | int):
             options.append({"value": str(item), "label": str(item)})
@@ -284,6 +289,7 @@ def lint(body: Any) -> list[Problem]:
     if count > MAX_FIELDS:
         problems.append(Problem(None, f"字段过多（{count} 个，最多 {MAX_FIELDS} 个）"))
     problems += [Problem(k, "字段标识重复") for k, n in seen.items() if n > 1]
+    problems += [Problem(None, m) for m in sources.page_problems(body)]
     if not problems:
         problems += _reference_problems(body)
     return _labelled(body, problems)
@@ -376,7 +382,7 @@ def _field_problems(field: Any, choices: dict, seen: dict[str, int], inside_repe
         elif field.get("choices"):
             if field["choices"] not in choices:
                 bad(f"选项列表“{field['choices']}”不存在")
-        else:
+        elif not field.get("choices_from"):
             bad("单选、多选字段必须设置选项")
     elif field.get("options") or field.get("choices"):
         bad("只有单选、多选字段可以设置选项")
@@ -384,6 +390,7 @@ def _field_problems(field: Any, choices: dict, seen: dict[str, int], inside_repe
         bad("说明文字不能必填或计算")
     if field.get("calculate") and kind not in CALCULABLE:
         bad(f"{TYPES[kind]}字段不能设置计算公式")
+    problems += [Problem(key, m) for m in sources.field_problems(field, kind, inside_repeat)]
     problems += [Problem(key, m) for m in _bound_problems(field, kind)]
     pattern = field.get("pattern")
     if pattern not in (None, ""):
@@ -489,6 +496,8 @@ def _reference_problems(body: dict[str, Any]) -> list[Problem]:
                     problems.append(
                         Problem(field["key"], f"{PROPERTY_LABELS[name]}引用的“{ref}”是说明文字，没有值")
                     )
+    groups = {f["key"]: g["key"] for f, g in walk(body) if g is not None}
+    problems += [Problem(k, m) for k, m in sources.depends_problems(fields, groups)]
     problems += _section_reference_problems(body, fields)
     if problems:
         return problems

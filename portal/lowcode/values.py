@@ -1,8 +1,10 @@
 """Answer values: turn what a form posts (or a file holds) into the JSON stored, and back into text.
 
 Stored shapes: numbers as JSON numbers (money rounded to fen), dates as `YYYY-MM-DD`, date-times as
-`YYYY-MM-DDTHH:MM`, booleans, option values as strings (lists for multi-selects), repeat groups as lists
-of row objects. Everything is JSON so PostgreSQL (JSONB) and SQLite (JSON1) can filter on it.
+`YYYY-MM-DDTHH:MM`, booleans, option values as strings (lists for multi-selects), a choice from a
+register as `{"id": "12", "label": "张三"}` (the label at the time), attachments as a list of
+`{"id", "name", "size", "type"}`, repeat groups as lists of row objects. Everything is JSON so
+PostgreSQL (JSONB) and SQLite (JSON1) can filter on it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from portal.lowcode import sources
 from portal.text import strip_control
 from portal.validators import (
     ID_MIN_BIRTH,
@@ -45,6 +48,10 @@ def coerce(
     kind = field.get("type")
     if kind in {"note", "repeat"}:
         return None, None
+    if kind == "file":
+        return _files(field, raw)
+    if kind == "select_one" and field.get("choices_from"):
+        return _reference(field, raw)
     if kind == "select_multiple":
         items = raw if isinstance(raw, list) else ([] if is_blank(raw) else [raw])
         items = [str(i).strip() for i in items if not is_blank(i)]
@@ -63,6 +70,67 @@ def coerce(
         return _COERCE[kind](raw, field, options or [])
     except (ValueError, InvalidOperation, OverflowError):
         return None, _MESSAGES.get(kind, "格式不正确")
+
+
+def _reference(field: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
+    """A choice from a register: the id must be among the options read for the user (`choices.resolve`).
+
+    A field whose options were not read (a stored case re-checked away from a request) keeps a stored
+    `{"id", "label"}` as it is and refuses a bare id.
+    """
+    if isinstance(raw, list):
+        return None, "只能选择一项"
+    stored = raw if isinstance(raw, dict) else None
+    ident = str(stored.get("id", "")) if stored is not None else ("" if raw is None else str(raw)).strip()
+    if not ident.strip():
+        return None, None
+    if "options" not in field:
+        label = stored.get("label") if stored is not None else None
+        if isinstance(label, str) and label and len(ident) <= 40:
+            return {"id": ident, "label": strip_control(label, multiline=False)[:200]}, None
+        return None, "请从列表中选择"
+    for option in field["options"] or []:
+        if isinstance(option, dict) and str(option.get("value")) == ident:
+            return {"id": ident, "label": str(option.get("label", ident))}, None
+    return None, "所选项不在可选范围内，请重新选择"
+
+
+def _files(field: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
+    """Attachments: each id must be one the user may attach (`choices.resolve` lists them in `options`).
+
+    Without that list (a stored case re-checked away from a request) stored entries are kept as they are.
+    """
+    items = raw if isinstance(raw, list) else ([] if is_blank(raw) else [raw])
+    kept: list[dict[str, Any]] = []
+    known = {
+        str(o.get("value")): o for o in field.get("options") or [] if isinstance(o, dict)
+    }  # value, name, size, type
+    for item in items:
+        ident = str(item.get("id", "")) if isinstance(item, dict) else str(item).strip()
+        if not ident or any(str(k["id"]) == ident for k in kept):
+            continue
+        if "options" not in field:
+            if not (isinstance(item, dict) and ident.isdigit() and isinstance(item.get("name"), str)):
+                return None, "附件无效，请重新上传"
+            kept.append(
+                {"id": int(ident), "name": item["name"], "size": item.get("size"), "type": item.get("type")}
+            )
+        elif ident in known:
+            option = known[ident]
+            kept.append(
+                {
+                    "id": int(ident),
+                    "name": option["label"],
+                    "size": option.get("size"),
+                    "type": option.get("type"),
+                }
+            )
+        else:
+            return None, "附件无效或已不可用，请重新上传"
+    most = sources.max_files(field)
+    if len(kept) > most:
+        return None, f"最多保留 {most} 个文件，请先移除多余的文件"
+    return kept or None, None
 
 
 def _text(raw: Any, field: dict[str, Any], _options: list) -> tuple[Any, str | None]:
@@ -190,7 +258,12 @@ def display(
     if kind == "boolean":
         return "是" if value else "否"
     if kind == "select_one":
+        if isinstance(value, dict):  # a register's record: its label when chosen
+            return str(value.get("label") or value.get("id") or "")
         return labels.get(str(value), str(value))
+    if kind == "file":
+        items = value if isinstance(value, list) else []
+        return "、".join(str(v.get("name")) for v in items if isinstance(v, dict))
     if kind == "select_multiple":
         return "、".join(labels.get(str(v), str(v)) for v in value) if isinstance(value, list) else str(value)
     if kind == "money" and isinstance(value, int | float):

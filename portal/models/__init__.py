@@ -10,6 +10,7 @@ from portal.models.assessment import (
     ManualScore,
     RoundEvent,
 )
+from portal.models.attachment import Attachment, AttachmentStatus
 from portal.models.audit import AuditAction, AuditEvent, SignInEvent, SignInKind
 from portal.models.auth import Role, User
 from portal.models.base import Base, LabeledEnum
@@ -108,6 +109,8 @@ from portal.models.tally import CaseStatusTally, CaseTypeTally
 from portal.models.zero_report import ZeroReport
 
 __all__ = [
+    "Attachment",
+    "AttachmentStatus",
     "AccountabilityReview",
     "Agreement",
     "AgreementForm",

@@ -301,6 +301,7 @@ def _case_routes(view: str) -> dict[str, Spec]:
         f"{view}.answers_fragment": Spec(
             "write", "case", query=lambda ids: {"id": ids["case"], "dispute_type": ids["dispute_type"]}
         ),
+        f"{view}.attachment_view": Spec("read", "attachment", query=_id("attachment")),
         f"{view}.print_document": Spec(
             CASE_PRINTERS, "case", path={"kind": "acceptance"}, query=_id("case"), render=False
         ),

@@ -141,6 +141,7 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
         session.add_all([report, expert])
         session.commit()
     ids.update(case=case.id, settled=done.id, zero_report=report.id, expert=expert.id)
+    ids["attachment"] = _attachment(session, entry, case)
     ids["audit"] = session.scalar(select(AuditEvent.id).where(AuditEvent.actor_id == entry.id).limit(1))
     sign_in = SignInEvent(
         kind=SignInKind.SIGN_IN, username=entry.username, user_id=entry.id, full_name=entry.full_name
@@ -385,6 +386,30 @@ def build_world(session: Session, root) -> World:
     criteria = standard_recognition_criteria(session, world.honour_year)
     world.shared["recognition_criteria"] = criteria
     return world
+
+
+def _attachment(session: Session, entry: User, case) -> int:
+    """Attach a scanned 协议 (a small PDF under UPLOAD_FOLDER) to the case; return its id."""
+    import io
+
+    from flask import current_app
+
+    from portal.models import AttachmentStatus
+    from portal.services import attachments
+
+    with audit.acting_as(audit.Actor(entry.id, entry.full_name)):
+        field = {"key": "scan", "accept": ["pdf"]}
+        found = attachments.store(
+            session,
+            entry,
+            field,
+            "协议扫描件.pdf",
+            io.BytesIO(b"%PDF-1.4\n%world\n"),
+            current_app.config["UPLOAD_FOLDER"],
+        )
+        found.case, found.status = case, AttachmentStatus.ACTIVE
+        session.commit()
+    return found.id
 
 
 def county_dispute_type(session: Session) -> int:

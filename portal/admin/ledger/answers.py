@@ -5,20 +5,23 @@ from __future__ import annotations
 import operator as op
 from typing import Any
 
-from flask import abort, flash, g, request
+from flask import abort, current_app, flash, g, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, case, exists, false, func, literal, or_, select
 
 from portal.admin.guards import int_arg
 from portal.admin.ledger.columns import DisputeTypeFilter
-from portal.extensions import db
-from portal.lowcode import engine, query, render
+from portal.extensions import db, start_writing
+from portal.lowcode import choices, engine, query, render
+from portal.models.attachment import Attachment
 from portal.models.case import Case
 from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormDefinition, FormVersion
-from portal.services import answer_index, formdefs
+from portal.services import DomainError, answer_index, attachments, formdefs
+from portal.services import choices as registers
 from portal.services.deadlines import local_today
 
 ANSWER_COLUMN = "answer:"
@@ -78,7 +81,9 @@ def condition_clause(condition: query.Condition, postgres: bool) -> Any:
     the cases it is run on, when it can.
     """
     exact = or_(*(_key_clause(key, condition, postgres) for key in condition.keys))
-    narrowed = answer_index.candidates(condition)
+    # The index holds no register choice's label (an object) and cannot narrow `not in`.
+    plain = condition.family != "ref" and condition.operator != "not in"
+    narrowed = answer_index.candidates(condition) if plain else None
     return exact if narrowed is None else and_(narrowed, exact)
 
 
@@ -104,6 +109,14 @@ def _key_clause(key: str, condition: query.Condition, postgres: bool) -> Any:
             case((shaped("array"), length == 0), else_=false()),
         )
         return blank if operator == "empty" else ~blank
+    if family == "ref":  # a register's record {"id", "label"}: by its label (or the label's name part), or id
+        label = Case.answers[(key, "label")].as_string()
+        ident = Case.answers[(key, "id")].as_string()
+        if operator == "contains":
+            return label.contains(value, autoescape=True)
+        same = or_(label == value, label.startswith(f"{value}（", autoescape=True), ident == value)
+        is_object = kind.in_(["object"])
+        return and_(is_object, same) if operator == "=" else and_(is_object, ~same)
     if family == "choices":  # = : the option is ticked; != : answered, and it is not
         if postgres:
             ticked = element.bool_op("?")(value)
@@ -119,6 +132,8 @@ def _key_clause(key: str, condition: query.Condition, postgres: bool) -> Any:
         typed = case((shaped("string"), element.as_string()))
     if operator == "in":
         return typed.in_(list(value))
+    if operator == "not in":  # != a label several forms give to different codes
+        return and_(typed.is_not(None), typed.not_in(list(value)))
     if operator == "contains":
         return typed.contains(value, autoescape=True)
     if isinstance(value, query.Day):  # a date compared with date-times: the whole day
@@ -165,14 +180,62 @@ class CaseAnswersMixin:
         case = self.get_one(request.args["id"]) if request.args.get("id") else None  # type: ignore[attr-defined]
         return self._section(dispute_type, case) if dispute_type is not None else ""
 
+    def _resolved(self, body: dict[str, Any], case: Case | None) -> dict[str, Any]:
+        """Return the body with its register choices and attachments read for the user (lowcode.choices)."""
+        if not choices.uses_data(body):
+            return body
+        user = current_user._get_current_object()
+        return choices.resolve(
+            body,
+            registers.register_options(db.session, user),
+            lambda key: attachments.attachable(db.session, user, case, key),
+            keep=case.answers if case is not None else None,
+        )
+
+    def _posted(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Return the posted answers, with each file field's kept and newly uploaded attachment ids."""
+        raw: dict[str, Any] = engine.parse_form(body, request.form)
+        uploaded = g.get("answer_uploads", {})
+        for field in choices.file_fields(body):
+            name = f"{engine.PREFIX}.{field['key']}"
+            raw[field["key"]] = [*request.form.getlist(name), *uploaded.get(field["key"], [])]
+        return raw
+
+    def _upload(self, body: dict[str, Any]) -> dict[str, str]:
+        """Keep the files posted to the form's file fields (pending until the case is saved); errors by key.
+
+        They are committed at once, so a form refused for another reason keeps them (as hidden ticks).
+        """
+        folder = current_app.config["UPLOAD_FOLDER"]
+        user = current_user._get_current_object()
+        uploads: dict[str, list[str]] = {}
+        errors: dict[str, str] = {}
+        for field in choices.file_fields(body):
+            for posted in request.files.getlist(f"{engine.PREFIX}.{field['key']}"):
+                if not posted or (not posted.filename and not posted.content_length):
+                    continue  # the file input left empty
+                try:
+                    kept = attachments.store(db.session, user, field, posted.filename, posted.stream, folder)
+                except DomainError as error:
+                    errors[field["key"]] = str(error)
+                    continue
+                finally:
+                    posted.close()  # a large upload is spooled to a temporary file: let it go now
+                uploads.setdefault(field["key"], []).append(str(kept.id))
+        if uploads:
+            db.session.commit()
+        g.answer_uploads = uploads
+        return errors
+
     def _section(self, dispute_type: DisputeType | None, case: Case | None) -> Markup:
         """Render the version that applies (the case's own while its type is unchanged), filled in."""
         version = formdefs.version_for(db.session, dispute_type, case)
         if version is None:
             return Markup("")
         errors: dict[str, str] = {}
+        body = self._resolved(version.body, case)
         if request.method == "POST":
-            values: dict[str, Any] = engine.parse_form(version.body, request.form)
+            values: dict[str, Any] = self._posted(version.body)
             errors = g.get("answer_errors", {})
         elif case is not None and case.form_version_id == version.id:
             values = case.answers or {}
@@ -182,25 +245,34 @@ class CaseAnswersMixin:
         if case is not None and version.definition.latest is not version:
             note += f"（本案按此版本录入；现行为第{version.definition.latest.number}版）"
         return render.section(
-            version.body,
+            body,
             values,
             errors,
             local_today().isoformat(),
             title=f"附加信息：{version.title}",
             note=note,
+            file_url=lambda attachment_id: url_for(".attachment_view", id=attachment_id),
         )
 
     def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)  # type: ignore[misc]
         if request.method != "POST" or "dispute_type" not in form or form.dispute_type.data is None:
             return valid
-        version = formdefs.version_for(db.session, form.dispute_type.data, self._editing_case())
+        case = self._editing_case()
+        version = formdefs.version_for(db.session, form.dispute_type.data, case)
         if version is None:
             g.case_answers = (None, {})
             return valid
-        outcome = engine.check(
-            version.body, engine.parse_form(version.body, request.form), local_today().isoformat()
+        upload_errors = self._upload(version.body) if choices.file_fields(version.body) else {}
+        outcome, _resolved = choices.check(
+            version.body,
+            self._posted(version.body),
+            local_today().isoformat(),
+            registers.register_options(db.session, current_user._get_current_object()),
+            lambda key: attachments.attachable(db.session, current_user, case, key),
+            keep=case.answers if case is not None else None,
         )
+        outcome.errors.update(upload_errors)
         g.case_answers = (version, outcome.values)
         if not outcome.ok:
             g.answer_errors = outcome.errors
@@ -213,6 +285,34 @@ class CaseAnswersMixin:
         if "case_answers" in g:
             version, values = g.case_answers
             formdefs.attach_answers(case, version, values)
+            attachments.link(
+                db.session,
+                current_user._get_current_object(),
+                case,
+                version.body if version else None,
+                values,
+            )
+
+    @expose("/attachment/")
+    def attachment_view(self) -> Any:
+        """Download an attachment of a case in the user's scope (else 404, like a missing one); audited."""
+        found = db.session.get(Attachment, int_arg("id") or 0)
+        if found is None:
+            abort(404)
+        if found.case_id is not None:
+            self.get_one(str(found.case_id))  # 404 outside the user's scope
+        if not attachments.readable(current_user._get_current_object(), found):
+            abort(404)
+        path = attachments.path_for(current_app.config["UPLOAD_FOLDER"], found.sha256)
+        if not path.is_file():
+            current_app.logger.error("attachment %s: file %s missing", found.id, path)
+            abort(404)
+        start_writing()
+        attachments.audit_download(db.session, found)
+        db.session.commit()
+        return send_file(
+            path, mimetype=found.content_type, as_attachment=True, download_name=found.name, max_age=0
+        )
 
     # --- the case page ----------------------------------------------------------------------------
 
@@ -257,7 +357,7 @@ class CaseAnswersMixin:
 
             def answer(model: Case) -> Any:
                 body = model.form_version.body if model.form_version is not None else None
-                return render.export_value(body, model.answers, key)
+                return render.export_cell(body, model.answers, key)
 
             return answer
         return super().export_cell_getter(name)  # type: ignore[misc]
