@@ -4,7 +4,8 @@ Both print what `services.analysis.build_report` computes at the time of printin
 organisation's name and seal. A period that has not ended yet prints as a 草稿 (watermark, no serial,
 not recorded): its figures still move. Once it has ended, each print is issued and recorded
 (`services.documents.issue`) about the period's `AnalysisReport` row, and a second print is a 补打. The
-circular carries its 发文字号 (`<code>矛调通〔2026〕3号`), given at its first issue and kept after.
+circular carries its 发文字号 (`<code>矛调通〔2026〕3号`), given at its first issue and kept after; it is a
+公文 (GB/T 9704-2012, `templates/pdf/_gongwen.html`), copied (抄送) to the body above the issuer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from portal import clock
 from portal.models.analysis import AnalysisReport
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
+from portal.pdf.gongwen import superiors, title_lines
 from portal.pdf.review_documents import paragraphs
 from portal.services.analysis import Report
 from portal.services.analysis_notes import circular_paragraphs
@@ -111,6 +113,8 @@ def circular(
     return render(
         "circular.html",
         title=circular_title(report),
+        title_lines=title_lines(circular_title(report)),
+        cc=superiors(report.org, [report.org.parent]),
         number=None if draft else number,
         addressee="各乡镇（街道）司法所、各人民调解委员会" if county else "辖区各人民调解委员会",
         **_common(report, None if draft else serial, original, draft),

@@ -3,9 +3,15 @@
 The documents print what the round holds (points, evidence, rank), never a recomputation. A round not
 yet finalised prints as a 草稿 (watermark, no serial, not recorded): its scores may still change.
 
+Layout: the notice is a 公文 (GB/T 9704-2012, `templates/pdf/_gongwen.html`): the round's organisation as
+the red masthead, the round's title and 考评结果通知书 as the title, 主送 the target, the signature under
+the seal, and a 版记 copied (抄送) to the body over the target (a mediator's committee, an organisation's
+parent).
+
 Numbering: a 考评结果通知书 has no 发文字号 of its own. The portal keeps no register of assessment
 notices, and a number made up at print time would differ between reprints; the notice is identified by
-its round (title and period, printed under the title) and by its verification serial. The record's
+its round (title and period, printed in the title) and by its verification serial; the masthead keeps
+the number's line empty. The record's
 `number` is therefore empty for both documents.
 """
 
@@ -29,6 +35,7 @@ from portal.models.assessment import (
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
 from portal.pdf.case_documents import mask_name
+from portal.pdf.gongwen import superiors
 from portal.services.scoring import period_label
 
 PERCENT = {
@@ -36,6 +43,7 @@ PERCENT = {
     Indicator.ON_TIME_RATE,
     Indicator.SCREENING_RATE,
     Indicator.ASSIGNMENT_ON_TIME_RATE,
+    Indicator.SATISFACTION_RATE,
 }
 COUNTS = {
     Indicator.CASES_HANDLED,
@@ -141,6 +149,8 @@ class Report:
     seal: str | None
     serial: str | None
     qr: str | None
+    #: 抄送 of the 版记: the body over the target.
+    cc: list[str]
 
 
 def _deductions(results: dict[int, CriterionResult], criteria: list[AssessmentCriterion]) -> list[str]:
@@ -197,10 +207,12 @@ def report(assessment: Assessment, serial: str | None) -> Report:
         for c in criteria
     ]
     person = assessment.mediator
+    target = assessment.target_organization
+    over = person.organization if person is not None else target.parent
     return Report(
         assessment=assessment,
         round=rnd,
-        addressee=person.name if person is not None else assessment.target_organization.name,
+        addressee=person.name if person is not None else target.name,
         you="你" if person is not None else "你单位",
         lines=lines,
         deductions=_deductions(results, criteria),
@@ -214,6 +226,7 @@ def report(assessment: Assessment, serial: str | None) -> Report:
         seal=seal_data_url(rnd.organization.seal_png),
         serial=serial,
         qr=qr_data_url(serial) if serial else None,
+        cc=superiors(rnd.organization, [over], [person.name if person is not None else target.name]),
     )
 
 

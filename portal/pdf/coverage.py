@@ -2,8 +2,8 @@
 
 WeasyPrint falls back silently, per character, to whatever font fontconfig offers, and a rare surname
 character missing from every font prints as an empty box. Documents are checked against the fonts the
-print stylesheet names (Noto Serif/Sans CJK SC, regular and bold), found the way WeasyPrint finds
-them: through fontconfig.
+print stylesheet names (Noto Serif/Sans CJK SC and the 公文's LXGW WenKai, regular and bold), found the
+way WeasyPrint finds them: through fontconfig.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from functools import cache
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from portal.pdf.fonts import SANS, SERIF
+from portal.pdf.fonts import FANGSONG, SANS, SERIF
 
-#: The faces the print stylesheet uses: both families, regular body text and bold titles/headings.
-FACES = tuple(f"{family}:{style}" for family in (SERIF, SANS) for style in ("regular", "bold"))
+#: The faces the print stylesheet uses: the families, regular body text and bold titles/headings.
+FACES = tuple(f"{family}:{style}" for family in (SERIF, SANS, FANGSONG) for style in ("regular", "bold"))
 
 
 def font_files() -> list[tuple[str, int]]:

@@ -1,4 +1,12 @@
-"""Fonts and subsetting for documents: CJK fonts from the OS (fonts-noto-cjk), HarfBuzz for speed."""
+"""Fonts and subsetting for documents: CJK fonts from OS packages, HarfBuzz for speed.
+
+The fonts are dependencies, installed by `make install` (scripts/system-deps.sh) from Debian's archive and
+found by WeasyPrint through fontconfig; nothing is copied into the repository or fetched at run time.
+
+GB/T 9704-2012 sets 公文 in 仿宋 (body), 小标宋 (titles), 黑体 and 楷体 (headings). None of those is free, and
+no open 仿宋 with Simplified Chinese coverage is packaged (Debian's cwTeX 仿宋 draws Traditional characters
+only, and PyPI carries no Chinese text fonts): the 公文 use the closest open faces that are.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,12 @@ log = logging.getLogger(__name__)
 # fonts-noto-cjk under the SIL Open Font License.
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
+#: The 仿宋 stand-in of 公文 body text (and 楷体 headings, bold): 霞鹜文楷 LXGW WenKai, a 楷 of GB 18030
+#: coverage under the SIL Open Font License, Debian's fonts-lxgw-wenkai. 小标宋 is Noto Serif CJK SC bold,
+#: 黑体 Noto Sans CJK SC.
+FANGSONG = "LXGW WenKai"
+#: Debian package of each family, for the health check's advice.
+PACKAGES = {SERIF: "fonts-noto-cjk", SANS: "fonts-noto-cjk", FANGSONG: "fonts-lxgw-wenkai"}
 
 
 def harfbuzz_subset_available() -> bool:
@@ -40,9 +54,15 @@ def check(logger: logging.Logger = log) -> list[str]:
             "libharfbuzz-subset0 is not installed: PDFs fall back to fontTools subsetting, 30–50× slower "
             "with CJK fonts (install it: apt-get install libharfbuzz-subset0)"
         )
-    if SERIF not in cjk_families():
+    families = cjk_families()
+    if SERIF not in families:
         warnings.append(
             f"font {SERIF!r} not found: Chinese documents cannot be typeset (install fonts-noto-cjk)"
+        )
+    if FANGSONG not in families:
+        warnings.append(
+            f"font {FANGSONG!r} not found: 公文 (考评结果通知书, 责任倒查决定书, 情况通报) fall back to "
+            f"{SERIF!r} for their 仿宋 body text (install {PACKAGES[FANGSONG]})"
         )
     for message in warnings:
         logger.warning(message)

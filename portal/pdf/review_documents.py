@@ -1,7 +1,10 @@
 """责任倒查决定书: the decision of an accountability review, under the review's own 发文字号.
 
 The number, the finding and the measures are fixed when the review is decided (`services.review_steps`),
-so the document only prints them. An undecided review prints as a 草稿 (watermark, no serial, not
+so the document only prints them. It is a 公文 (GB/T 9704-2012, `templates/pdf/_gongwen.html`): the
+reviewing organisation's masthead over the decision's number, 主送 the responsible parties, the
+signature under the seal, and a 版记 copied (抄送) to the bodies over them (a mediator's committee, an
+organisation's parent). An undecided review prints as a 草稿 (watermark, no serial, not
 recorded) so that an investigation can be read on paper before the decision.
 """
 
@@ -14,6 +17,7 @@ from portal.models.document import DocumentKind, IssuedDocument
 from portal.models.review import AccountabilityReview, ResponsibleKind
 from portal.pdf import Rendered, arabic_date, qr_data_url, render, seal_data_url
 from portal.pdf.case_documents import mask_name
+from portal.pdf.gongwen import superiors
 
 
 def masked_name(review: AccountabilityReview) -> str | None:
@@ -48,6 +52,17 @@ def paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def copied_to(review: AccountabilityReview) -> list[str]:
+    """Return the 抄送 of the decision: the committee of each mediator, the parent of each organisation."""
+    over = [
+        p.mediator.organization
+        if p.mediator is not None
+        else (p.organization.parent if p.organization is not None else None)
+        for p in review.responsible
+    ]
+    return superiors(review.organization, over, [p.name for p in review.responsible])
+
+
 def review_decision(
     review: AccountabilityReview, *, serial: str | None, original: IssuedDocument | None, draft: bool = False
 ) -> Rendered:
@@ -69,6 +84,7 @@ def review_decision(
         deadline=arabic_date(review.rectification_deadline) if review.rectification_deadline else "",
         issued_on=arabic_date(review.decided_on or clock.today()),
         seal=seal_data_url(review.organization.seal_png),
+        cc=copied_to(review),
         doc_serial=serial,
         qr=qr_data_url(serial) if serial else None,
         draft=draft,

@@ -32,6 +32,7 @@ from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
 from portal.services.demo.reviews import seed_reviews
 from portal.services.demo.screening import seed_screening
+from portal.services.demo.seals import seal_demo_orgs
 
 # The shipped catalogue of dispute-type forms, next to portal/ in the checkout.
 FORMS_DIR = Path(__file__).resolve().parents[3] / "forms"
@@ -148,6 +149,7 @@ def seed_demo(
     root = _add_org(session, county["root"], None, 0)
     orgs = list(session.scalars(select(Organization).where(Organization.path.startswith(root.path))))
     types_by_stem = {t.name.removesuffix("纠纷"): t for t in session.scalars(select(DisputeType))}
+    seal_demo_orgs(orgs)  # drawn 公章 marked 演示专用, so the demo's documents look as they will
 
     mediators = 0
     for org in orgs:
