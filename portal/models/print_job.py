@@ -24,7 +24,7 @@ class PrintJobKind(LabeledEnum):
 
 
 class PrintJobStatus(LabeledEnum):
-    """排队中 → 生成中 → 已完成, or 失败 with the reason, or 已取消; a failed or cancelled job may be retried."""
+    """排队中 → 生成中 → 已完成, or 失败 (with the reason) or 已取消, either of which may be retried."""
 
     QUEUED = "queued", "排队中"
     RUNNING = "running", "生成中"

@@ -15,8 +15,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, DocumentKind, IssuedDocument
 from portal.models.assessment import CriterionKind, PeriodKind
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
-from portal.models.recognition import RecognitionStatus
-from portal.pdf import certificates
+from portal.pdf import assessment_documents, certificates
 from portal.pdf import jobs as print_jobs
 from portal.services import DomainError, scoring, standard_templates
 from portal.services.scoring import ScoreEntry
@@ -171,17 +170,18 @@ def test_another_subtrees_round_is_refused(sync, county, final_round):
         print_jobs.submit(db.session, county.users["clerk"], "evaluations", round_id=10**6)
 
 
-def test_a_revoked_honour_fails_the_job_in_chinese_and_issues_nothing(collect, county, honours):
-    """A certificate revoked between submission and run: the job fails, says why, and issues no serial."""
-    job = print_jobs.submit(db.session, county.users["clerk"], "certificates", year=2025)
+def test_a_plan_that_cannot_go_on_fails_the_job_in_chinese_and_issues_nothing(
+    collect, county, final_round, monkeypatch
+):
+    """The round was reopened after the batch was confirmed: the job fails, says why; no serial is issued."""
+    job = print_jobs.submit(db.session, county.users["clerk"], "evaluations", round_id=final_round.id)
     assert collect.ids == [job.id] and job.status == PrintJobStatus.QUEUED
-    honours[2].status = RecognitionStatus.REVOKED
-    db.session.commit()
+    monkeypatch.setattr(assessment_documents, "is_draft", lambda rnd: True)
     print_jobs.run(job.id)
     db.session.refresh(job)
     assert job.status == PrintJobStatus.FAILED
-    assert job.error == "柳林调解员的荣誉已撤销或不存在，证书未打印；请重新提交批量打印"
-    assert issued(DocumentKind.CERTIFICATE) == [] and job.pdf is None
+    assert job.error == "考评批次已重新打开，通知书未打印；定稿后请重新提交批量打印"
+    assert issued(DocumentKind.EVALUATION) == [] and job.pdf is None
     # Running it again does nothing: only a queued job is claimed.
     assert print_jobs.run(job.id).status == PrintJobStatus.FAILED
 
@@ -197,7 +197,7 @@ def test_an_unexpected_error_is_recorded_in_chinese(collect, county, honours, mo
     print_jobs.run(job.id)
     db.session.refresh(job)
     assert job.status == PrintJobStatus.FAILED
-    assert job.error == "生成失败：系统内部错误（RuntimeError），请联系管理员"
+    assert job.error == "生成失败：系统内部错误（RuntimeError），可点击“重试”从中断处继续；仍失败请联系管理员"
     assert issued(DocumentKind.CERTIFICATE) == []
 
 

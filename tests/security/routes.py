@@ -370,6 +370,19 @@ CUSTOM: dict[str, Spec] = {
     "print_jobs.details_view": Spec("read", "print_job", query=_id("print_job")),
     "print_jobs.progress": Spec("read", "print_job", query=_id("print_job")),
     "print_jobs.download": Spec("read", "print_job", query=_id("print_job")),
+    "print_jobs.choose_view": Spec("read"),
+    "print_jobs.confirm_view": Spec(
+        "read", query=lambda ids: {"kind": "certificates", "year": ids["honour_year"]}, render=False
+    ),
+    "print_jobs.start": Spec(
+        "read",
+        form=lambda ids: {"kind": "certificates", "year": ids["honour_year"]},
+        ok=REDIRECT,
+        render=False,
+    ),
+    # The world's job is done: 取消 and 重试 are refused with a message (a redirect), and change nothing.
+    "print_jobs.cancel": Spec("read", "print_job", query=_id("print_job"), ok=REDIRECT),
+    "print_jobs.retry": Spec("read", "print_job", query=_id("print_job"), ok=REDIRECT),
     "print_jobs.start_certificates": Spec(
         "read", form=lambda ids: {"year": ids["honour_year"]}, ok=REDIRECT, render=False
     ),

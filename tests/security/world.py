@@ -35,7 +35,7 @@ from portal.models.document import DocumentKind
 from portal.models.formdef import FormDefinition
 from portal.models.meeting import Meeting, MeetingKind
 from portal.models.people import Training, TrainingLevel
-from portal.models.print_job import PrintJobKind, PrintJobStatus
+from portal.models.print_job import PrintJobKind, PrintJobPart, PrintJobStatus
 from portal.models.review import ResponsibilityCause, ResponsibleKind
 from portal.models.screening import (
     RecordResult,
@@ -219,6 +219,15 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
         total=1,
         done=1,
         pdf=b"%PDF-1.4\n%%EOF\n",
+        parts=[
+            PrintJobPart(
+                first=0,
+                count=1,
+                printed=[[assessment.id, None]],
+                skipped=[{"id": assessment.id, "name": people[0].name, "message": "考评对象已从批次中移除"}],
+                pages=1,
+            )
+        ],
     )
     session.add_all([document, job])
     session.commit()
