@@ -372,7 +372,7 @@
     // 3. Required, bounds, patterns and constraints for what remains visible (blank rows: marks only).
     spec.order.forEach(function (key) {
       var f = fields[key], g = f.group;
-      if (f.type === "note") return;
+      if (f.type === "note" || f.type === "file") return;  // uploads are checked by the server only
       if (!g) {
         if (hidden[key]) return;
         var ctx = context(null, top[key]);
