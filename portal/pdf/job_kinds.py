@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select as sql_select
@@ -124,7 +124,7 @@ def criteria_from(kind: PrintJobKind, values: Mapping[str, Any], actor: User) ->
     if org_id is None:
         raise DomainError("调解组织不存在或不在您的管辖范围内", field="org")
     today = clock.today()
-    signed_from = _date(values.get("signed_from"), "起始日期", today.replace(day=1))
+    signed_from = _date(values.get("signed_from"), "起始日期", today - timedelta(days=30))
     signed_to = _date(values.get("signed_to"), "截止日期", today)
     if signed_from > signed_to:
         raise DomainError("协议签订日期的起始日期不能晚于截止日期", field="signed_from")

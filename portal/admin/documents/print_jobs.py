@@ -12,6 +12,7 @@ each download are audited (`pdf.jobs`).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
@@ -250,7 +251,7 @@ class PrintJobView(SecureModelView):
             year=int_arg("year") or today.year - 1,
             round_id=int_arg("round_id"),
             org_id=int_arg("org") or user.organization_id,
-            signed_from=request.args.get("signed_from") or today.replace(day=1).isoformat(),
+            signed_from=request.args.get("signed_from") or (today - timedelta(days=30)).isoformat(),
             signed_to=request.args.get("signed_to") or today.isoformat(),
             unprinted=bool(request.args.get("unprinted")),
             return_url=self.get_url(".index_view"),
