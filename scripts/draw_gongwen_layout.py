@@ -44,7 +44,7 @@ def px(*mm: float) -> tuple[int, ...]:
 
 
 def main() -> None:
-    image = Image.new("RGB", px(PAGE_W + 150, PAGE_H + 16), "white")
+    image = Image.new("RGB", px(PAGE_W + 112, PAGE_H + 16), "white")
     draw = ImageDraw.Draw(image)
     sans = font("Noto Sans CJK SC", 3.4)
     small = font("Noto Sans CJK SC", 2.9)
@@ -73,10 +73,10 @@ def main() -> None:
     draw.rectangle(px(LEFT, y(TOP), LEFT + WIDTH, y(TOP + HEIGHT)), outline=GREY, width=2)
     draw.text(px(PAGE_W / 2, y(-3)), "A4 210 × 297 mm", font=sans, fill=INK, anchor="mb")
     dimension(PAGE_W / 2 + 30, 0, PAGE_W / 2 + 30, TOP, "天头 37 mm ±1", side="right")
-    dimension(0, TOP + 140, LEFT, TOP + 140, "订口 28 mm ±1")
-    dimension(LEFT + WIDTH, TOP + 140, PAGE_W, TOP + 140, "26 mm")
-    dimension(LEFT, TOP + HEIGHT - 3, LEFT + WIDTH, TOP + HEIGHT - 3, "版心 156 mm（28字）")
-    dimension(LEFT + WIDTH - 3, TOP + 95, LEFT + WIDTH - 3, TOP + HEIGHT, "版心 225 mm（22行）", side="right")
+    dimension(0, TOP + 150, LEFT, TOP + 150, "订口 28 mm ±1")
+    dimension(LEFT + WIDTH, TOP + 150, PAGE_W, TOP + 150, "26 mm")
+    dimension(LEFT, TOP - 6, LEFT + WIDTH, TOP - 6, "版心宽 156 mm（28字）")
+    dimension(LEFT + WIDTH + 6, TOP, LEFT + WIDTH + 6, TOP + HEIGHT, "版心高 225 mm（22行）", side="right")
 
     # 版头: 发文机关标志 35 mm into the block, 发文字号 two lines down, the red rule 4 mm under it.
     head_top = TOP + 35
@@ -116,20 +116,18 @@ def main() -> None:
     note(line + 3, "主送机关：标题下空一行，顶格，后标全角冒号", (LEFT + 62, line + 3))
     line += PITCH
     body_start = line
-    for i in range(7):
-        indent = 2 * CHAR if i in (0, 4) else 0
-        length = WIDTH - indent if i not in (3, 6) else WIDTH * 0.55
+    for i in range(2):
+        indent = 2 * CHAR if i == 0 else 0
+        length = WIDTH - indent if i == 0 else WIDTH * 0.55
         draw.rectangle(
             px(LEFT + indent, y(line + 2.5), LEFT + indent + length, y(line + 7.5)), fill=(215, 215, 215)
         )
         line += PITCH
     note(
-        body_start + 14,
-        "正文：3号仿宋（16 pt），每面 22 行 × 每行 28 字",
-        (LEFT + WIDTH - 10, body_start + 14),
+        body_start + 5, "正文：3号仿宋（16 pt），每面 22 行 × 每行 28 字", (LEFT + WIDTH - 10, body_start + 5)
     )
-    note(body_start + 20, "行距 225/22 = 10.2 mm；段首空二字，回行顶格", None)
-    note(body_start + 26, "层次：一、黑体  （一）楷体  1. 仿宋  （1）仿宋", None)
+    note(body_start + 11, "行距 225/22 = 10.2 mm；段首空二字，回行顶格", None)
+    note(body_start + 17, "层次：一、黑体  （一）楷体  1. 仿宋  （1）仿宋", None)
 
     # 署名 and 成文日期 under the seal: the date four characters in from the right.
     sign_top = line + 2 * PITCH
@@ -145,15 +143,10 @@ def main() -> None:
         px(date_centre - 21, y(seal_centre - 21), date_centre + 21, y(seal_centre + 21)), outline=RED, width=5
     )
     dimension(date_right, sign_top + 2 * PITCH + 1, LEFT + WIDTH, sign_top + 2 * PITCH + 1, "右空四字")
-    note(
-        seal_centre - 12,
-        "印章 Ø42 mm：居中下压署名和成文日期，",
-        (date_centre + 21, seal_centre - 12),
-        colour=RED,
-    )
-    note(seal_centre - 7, "二者居印章中心偏下；顶端距正文一行之内", None, colour=RED)
-    note(seal_centre + 4, "发文机关署名：以成文日期为准居中", (date_centre + 18, sign_top + 5))
-    note(seal_centre + 9, "成文日期：阿拉伯数字，右空四字", (date_right, sign_top + PITCH + 5))
+    note(seal_centre - 16, "印章 Ø42 mm：居中下压署名和成文日期，", (date_centre + 18, seal_centre - 12), RED)
+    note(seal_centre - 10, "二者居印章中心偏下；顶端距正文一行之内", None, RED)
+    note(seal_centre + 1, "发文机关署名：以成文日期为准居中", (date_centre + 14, sign_top + 5))
+    note(seal_centre + 7, "成文日期：阿拉伯数字，右空四字", (date_right, sign_top + PITCH + 5))
 
     # 版记 at the foot of the last page: thick first and last rules, a thin one between.
     foot = TOP + HEIGHT
@@ -167,9 +160,9 @@ def main() -> None:
     draw.text(
         px(LEFT + WIDTH - 5, y(banji_top + 12)), "2026年3月10日印发", font=banji_font, fill=INK, anchor="rm"
     )
-    note(banji_top + 4, "版记：4号仿宋；抄送左右各空一字", (LEFT + WIDTH, banji_top + 4))
-    note(banji_top + 10, "首末条分隔线 0.35 mm，中间 0.25 mm；", None)
-    note(banji_top + 15, "末条分隔线与版心下边缘重合", (LEFT + WIDTH, foot))
+    note(banji_top + 1, "版记（最后一面）：4号仿宋；抄送左右各空一字", (LEFT + WIDTH, banji_top + 4))
+    note(banji_top + 7, "首末条分隔线 0.35 mm，中间 0.25 mm；", None)
+    note(banji_top + 13, "末条分隔线与版心下边缘重合", (LEFT + WIDTH, foot))
 
     # 页码: 4号 "— 1 —", 7 mm under the block, odd pages right, even pages left, one character in.
     number_mid = foot + 7
@@ -181,11 +174,8 @@ def main() -> None:
         anchor="rm",
     )
     dimension(LEFT + WIDTH - 30, foot, LEFT + WIDTH - 30, number_mid, "7 mm", side="right")
-    note(
-        number_mid,
-        "页码：4号半角宋体，一字线上距版心 7 mm；单页居右、双页居左，各空一字",
-        (LEFT + WIDTH, number_mid),
-    )
+    note(number_mid + 3, "页码：4号半角宋体，一字线上距版心 7 mm；", (LEFT + WIDTH, number_mid))
+    note(number_mid + 9, "单页居右、双页居左，各空一字", None)
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
     image.save(OUT, optimize=True)

@@ -59,6 +59,7 @@ class Indicator(LabeledEnum):
     REVIEW_DEDUCTIONS = "review_deductions", "责任倒查扣分"
     SCREENING_RATE = "screening_rate", "排查完成率（%）"
     ASSIGNMENT_ON_TIME_RATE = "assignment_on_time", "交办事项按期办结率（%）"
+    SATISFACTION_RATE = "satisfaction_rate", "群众满意率（%）"
 
 
 class ScoringRule(LabeledEnum):

@@ -7,7 +7,8 @@ with the very same functions, plus what the steps keep true by construction:
 - its history follows the workflow (`workflow.STEPS`), from 受理登记 to the status it shows;
 - a case settled by agreement has the agreement and no failure reason; a failed one the reverse;
 - dates run in order: 发生 ≤ 受理 ≤ 交办 ≤ 调解 ≤ 协议 ≤ 回访 ≤ 归档, none after today;
-- an assigned case has its 四定 and its mediators.
+- an assigned case has its 四定 and its mediators;
+- its 听证, 领导包案 and 三调联动 records hold together (`case_extras.check_records`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from portal import clock
 from portal.lowcode import engine, schema
 from portal.models.case import Case, CaseEventKind, CaseStatus
-from portal.services import DomainError, case_records, cases
+from portal.services import DomainError, case_extras, case_records, cases
 from portal.services.deadlines import DeadlineRules
 from portal.services.workflow import STEPS
 
@@ -59,6 +60,7 @@ def problem_fields(
         run(case_records.check_agreement, case.agreement, case, today)
     for visit in case.follow_ups:
         run(case_records.check_follow_up, visit, case, today)
+    run(case_extras.check_records, case, today)
     run(check_answers, case)
     run(check_history, case, rules)
     run(check_outcome, case)

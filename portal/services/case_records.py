@@ -13,6 +13,7 @@ from portal.models.case import (
     Case,
     CaseEventKind,
     CaseStatus,
+    Evaluation,
     FollowUp,
     MediationSession,
     Performance,
@@ -162,13 +163,15 @@ def update_agreement(session: Session, agreement: Agreement, actor: User, *, tod
 
 def check_follow_up(visit: FollowUp, case: Case, today: date) -> None:
     """Check a 回访: date, visitor, person visited and a 1–5 satisfaction; made after the agreement (or the
-    acceptance, for a case guided elsewhere) and not after today."""
+    acceptance, for a case guided elsewhere) and not after today; a 不满意 (群众评议) says why."""
     required(visit.visited_on, "请填写回访日期", "visited_on")
     not_future(visit.visited_on, today, "回访日期", "visited_on")
     required(visit.visitor, "请填写回访人", "visitor")
     required(visit.person_visited, "请填写被回访人", "person_visited")
     if visit.satisfaction not in range(1, 6):
         raise DomainError("满意度应为1至5分", "satisfaction")
+    if visit.evaluation == Evaluation.DISSATISFIED and not (visit.evaluation_comment or "").strip():
+        raise DomainError("当事人评价不满意的，请写明原因", "evaluation_comment")
     if visit.visited_on < case.accepted_on:
         raise DomainError("回访日期不能早于受理日期", "visited_on")
     if case.agreement is not None and visit.visited_on < case.agreement.signed_on:
@@ -203,6 +206,7 @@ def follow_up(
         note=visit.notes,
         satisfaction=f"{visit.satisfaction}分",
         performance=visit.performance.label,
+        evaluation=visit.evaluation.label if visit.evaluation else None,
     )
     session.commit()
     return visit

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.models.auth import User
 from portal.models.case import MEDIATION_STATUSES, OPEN_STATUSES, Case, CaseStatus, RiskLevel
+from portal.models.case_extras import LiaisonChannel
 from portal.models.dictionary import DisputeType
 from portal.models.org import Organization, OrgStatus
 from portal.models.tally import CaseStatusTally, CaseTypeTally
 from portal.models.zero_report import ZeroReport
-from portal.services import zero_reports
+from portal.services import case_extras, zero_reports
 from portal.services.deadlines import (
     RED_CARD_STATUSES,
     DeadlineRules,
@@ -198,16 +199,44 @@ def build(session: Session, user: User, today: date, rules: DeadlineRules, perio
             ),
             Case.deadline,
         ),
-        major_cases=_cases(
-            session,
-            user,
-            and_(Case.status.in_(OPEN_STATUSES), or_(Case.risk_level == RiskLevel.HIGH, Case.is_group)),
-            Case.accepted_on,
-            newest=True,
+        # 领导包案 cases are major by definition: listed with their leaders (services.case_extras).
+        major_cases=(
+            major := _cases(
+                session,
+                user,
+                and_(
+                    Case.status.in_(OPEN_STATUSES),
+                    or_(
+                        Case.risk_level == RiskLevel.HIGH,
+                        Case.is_group,
+                        Case.id.in_(case_extras.active_charge_cases()),
+                    ),
+                ),
+                Case.accepted_on,
+                newest=True,
+            )
         ),
         trend=_trend(session, user, today),
         zero=zero_compliance(session, user, add_months(today.replace(day=1), -1)),
+        extra={
+            "leaders": case_extras.active_leaders(session, [case.id for case in major]),
+            "liaisons": _liaisons(session, user, start, end),
+        },
     )
+
+
+def _liaisons(session: Session, user: User, start: date, end: date) -> list[tuple[str, Figure, Figure]]:
+    """Return 三调联动 per partner: cases accepted in the period that came in from it, and went out to it."""
+    counts = case_extras.liaison_counts(session, user, start, end)
+    valid = {"accepted": (start, end), "outcome": "valid"}
+    return [
+        (
+            channel.label,
+            Figure(counts.get(f"{channel.value}_in", 0), {**valid, "liaison": f"{channel.value}_in"}),
+            Figure(counts.get(f"{channel.value}_out", 0), {**valid, "liaison": f"{channel.value}_out"}),
+        )
+        for channel in LiaisonChannel
+    ]
 
 
 # --- the period, from the summary tables -----------------------------------------------------------

@@ -12,6 +12,9 @@ sentence saying how it was reached. The rules, in the words used on the evidence
 - 红牌案件数 = cases that at some point sat 分流交办/调解中 untouched for the red-card period
   (`DeadlineRules.untouched_days`), read from their history (流转记录);
 - 回访满意度 = mean satisfaction (1–5) of all follow-up visits made to those cases (群众评议);
+- 群众满意率 = visits whose party rated the work 满意 or 基本满意 ÷ visits with a rating (群众评议, each
+  visit one party's verdict), made to those cases by the day of computation, in %; visits without a
+  rating (recorded before it was asked) are left out;
 - 越级上访 = cases of the target (accepted at any time) with a 越级上访 marker dated within the period;
 - 责任倒查扣分 = points deducted by decided accountability reviews against the target in the period;
 - 排查完成率 = screening periods (half months; months for a county body) of the period in which the
@@ -23,6 +26,7 @@ sentence saying how it was reached. The rules, in the words used on the evidence
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -34,7 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal import clock
 from portal.models.assessment import Indicator
-from portal.models.case import Case, CaseEvent, CaseEventKind, CaseStatus, case_mediator
+from portal.models.case import Case, CaseEvent, CaseEventKind, CaseStatus, Evaluation, case_mediator
 from portal.models.org import Organization
 from portal.models.people import Mediator
 from portal.services import assignments, screening_rhythm
@@ -227,7 +231,25 @@ def figure(indicator: Indicator, cases: Sequence[Case], as_of: date, rules: Dead
             return Measure(None, "期内受理案件尚无回访记录", [])
         mean = (Decimal(sum(s for _, s in visits)) / len(visits)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         return Measure(mean, f"回访{len(visits)}次满意度平均", sorted({i for i, _ in visits}))
+    if indicator == Indicator.SATISFACTION_RATE:
+        return satisfaction_rate(cases, as_of)
     raise ValueError(indicator)
+
+
+def satisfaction_rate(cases: Iterable[Case], as_of: date) -> Measure:
+    """Return the 群众满意率: 满意 and 基本满意 ÷ the ratings given at the visits made by `as_of`, in %."""
+    rated = [
+        (c.id, f.evaluation) for c in cases for f in c.follow_ups if f.evaluation and f.visited_on <= as_of
+    ]
+    if not rated:
+        return Measure(None, "期内受理案件尚无群众评议", [])
+    counts = Counter(e for _, e in rated)
+    content = counts[Evaluation.SATISFIED] + counts[Evaluation.BASIC]
+    text = (
+        f"满意{counts[Evaluation.SATISFIED]}人次 + 基本满意{counts[Evaluation.BASIC]}人次"
+        f" ÷ 评议{len(rated)}人次（不满意{counts[Evaluation.DISSATISFIED]}人次）"
+    )
+    return Measure(percent(content, len(rated)), text, sorted({i for i, _ in rated}))
 
 
 def _timeliness(cases: Iterable[Case], as_of: date) -> tuple[list[int], list[int]]:

@@ -161,6 +161,12 @@ def record_event(
         case.concluded_on = today
     if kind not in (K.SUPERVISE, K.PETITION):  # done to the handlers or by the parties, not by the handlers
         case.last_activity_on = max(case.last_activity_on, today)
+    if to in (S.CLOSED, S.VOIDED):
+        # A leader's personal charge (领导包案, services.case_extras) ends with the case.
+        for charge in case.leader_charges:
+            if charge.is_active:
+                charge.ended_on = max(today, charge.started_on)
+                charge.end_note = "案件结案归档，包案结束" if to == S.CLOSED else "案件作废，包案结束"
     return event
 
 

@@ -28,7 +28,6 @@ from portal.services.seals import check_seal, draw_demo_seal
 from tests import analysis_ledger
 from tests.pdf import layout
 from tests.pdf.layout import BLOCK_BOTTOM, BLOCK_LEFT, BLOCK_RIGHT, BLOCK_TOP, BLOCK_WIDTH
-from tests.pdf.official_samples import save_sample
 from tests.pdf.test_assessment_documents import mediator_round, top  # noqa: F401 - fixture
 from tests.pdf.test_review_document import review  # noqa: F401 - fixture
 
@@ -36,10 +35,14 @@ TOLERANCE = 1.0  # mm: GB/T 9704 allows ±1 mm on the margins
 LINE_PITCH = 225 / 22
 
 
+def keep(pdf: bytes, name: str) -> None:
+    """Write the PDF to $GONGWEN_PDF_DIR/<name>.pdf when set (docs/documents.md's pictures come from it)."""
+    if os.environ.get("GONGWEN_PDF_DIR"):
+        Path(os.environ["GONGWEN_PDF_DIR"], f"{name}.pdf").write_bytes(pdf)
+
+
 def check_page_geometry(pdf: bytes) -> list[layout.Line]:
     """Assert what every 公文 page keeps to; return the lines of the text block for further checks."""
-    if os.environ.get("GONGWEN_PDF_DIR"):  # keep the PDF to look at
-        Path(os.environ["GONGWEN_PDF_DIR"], f"{len(pdf)}.pdf").write_bytes(pdf)
     sizes, found = layout.lines(pdf)
     assert all(abs(w - 210) < 0.5 and abs(h - 297) < 0.5 for w, h in sizes), sizes
     embedded = layout.fonts(pdf)
@@ -119,10 +122,12 @@ def check_banji(body: list[layout.Line], printed: str) -> None:
 def test_evaluation_notice_follows_gbt_9704(app, county, mediator_round):  # noqa: F811
     """考评结果通知书: page, fonts, 版心, 22 × 28 grid, masthead, seal, 版记 with 抄送 to the committee."""
     scoring.finalise(db.session, mediator_round, county.users["evaluator"])
+    county.root.seal_png = draw_demo_seal(county.root.name)
     with app.test_request_context():
         result = assessment_documents.evaluation_report(
             top(mediator_round), serial="K7QM-3XD2-PW9A-H4TC", original=None
         )
+    keep(result.pdf, "evaluation")
     body = check_page_geometry(result.pdf)
     check_body_grid(body, full_lines=False)  # its sentences are full of figures
     day = next(ln.text for ln in body if ln.text.startswith("20") and ln.text.endswith("日"))
@@ -130,13 +135,14 @@ def test_evaluation_notice_follows_gbt_9704(app, county, mediator_round):  # noq
     check_banji(body, day)
     text = "".join(ln.text for ln in body)
     assert "抄送：马集镇人民调解委员会。" in text and "考评结果通知书" in text
-    save_sample(result.pdf, "evaluation")
 
 
 def test_review_decision_follows_gbt_9704(app, county, review):  # noqa: F811
     """责任倒查决定书: the same measures, the number two lines under the masthead, no needless 抄送."""
+    county.root.seal_png = draw_demo_seal(county.root.name)
     with app.test_request_context():
         result = review_documents.review_decision(review, serial="K7QM-3XD2-PW9A-H4TC", original=None)
+    keep(result.pdf, "review_decision")
     body = check_page_geometry(result.pdf)
     check_body_grid(body)
     check_masthead_and_seal(result.pdf, body, "清河县司法局", "2026年3月10日")
@@ -147,7 +153,6 @@ def test_review_decision_follows_gbt_9704(app, county, review):  # noqa: F811
     assert abs((number.left + number.right) / 2 - centre) < 0.5 and 18 < number.top - head.bottom < 26
     # The parties' superiors are the issuer itself and a party (马集镇人民调解委员会): nothing to copy to.
     assert not any("抄送" in ln.text for ln in body)
-    save_sample(result.pdf, "review_decision")
 
 
 def test_circular_and_its_annex_follow_gbt_9704(app, county):
@@ -161,6 +166,7 @@ def test_circular_and_its_annex_follow_gbt_9704(app, county):
         result = analysis_documents.circular(
             report, number="QH矛调通〔2026〕1号", serial="K7QM-3XD2-PW9A-H4TC", original=None
         )
+    keep(result.pdf, "circular")
     body = check_page_geometry(result.pdf)
     assert result.pages >= 2
     annex = next(ln for ln in body if ln.text == "附件")
@@ -169,7 +175,6 @@ def test_circular_and_its_annex_follow_gbt_9704(app, county):
     wanted = title_lines(analysis_documents.circular_title(report))
     assert len(wanted) == 2 and [ln.text for ln in body if ln.page == 0 and ln.text in wanted] == wanted
     assert "抄送" not in "".join(ln.text for ln in body)  # the county has no body above it
-    save_sample(result.pdf, "circular")
 
 
 def test_fonts_cover_the_documents_and_the_health_check_names_a_missing_one(monkeypatch, caplog):

@@ -305,6 +305,32 @@ def _case_routes(view: str) -> dict[str, Spec]:
         f"{view}.print_document": Spec(
             CASE_PRINTERS, "case", path={"kind": "acceptance"}, query=_id("case"), render=False
         ),
+        # 听证, 领导包案, 三调联动 (portal/admin/ledger/case_extras.py): the case's own records.
+        f"{view}.hearing": Spec("write", "case", query=_id("case"), form=lambda ids: {"lock_version": "1"}),
+        f"{view}.leader": Spec("write", "case", query=_id("case"), form=lambda ids: {"lock_version": "1"}),
+        f"{view}.leader_note": Spec(
+            "write", "case", query=_with("case", charge="charge"), form=lambda ids: {"lock_version": "1"}
+        ),
+        f"{view}.leader_end": Spec(
+            "write", "case", query=_with("case", charge="charge"), form=lambda ids: {"lock_version": "1"}
+        ),
+        f"{view}.liaison": Spec(
+            "write",
+            "case",
+            path={"direction": "out"},
+            query=_id("case"),
+            form=lambda ids: {"lock_version": "1"},
+        ),
+        f"{view}.liaison_feedback": Spec(
+            "write", "case", query=_with("case", liaison="liaison"), form=lambda ids: {"lock_version": "1"}
+        ),
+        f"{view}.void_record": Spec(
+            "write",
+            "case",
+            path={"kind": "hearing"},
+            query=_with("case", record="hearing"),
+            form=lambda ids: {"lock_version": "1"},
+        ),
     }
 
 

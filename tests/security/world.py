@@ -141,6 +141,7 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
         session.add_all([report, expert])
         session.commit()
     ids.update(case=case.id, settled=done.id, zero_report=report.id, expert=expert.id)
+    ids.update(_case_extras(session, entry, case))
     ids["attachment"] = _attachment(session, entry, case)
     ids["audit"] = session.scalar(select(AuditEvent.id).where(AuditEvent.actor_id == entry.id).limit(1))
     sign_in = SignInEvent(
@@ -419,6 +420,56 @@ def _attachment(session: Session, entry: User, case) -> int:
         found.case, found.status = case, AttachmentStatus.ACTIVE
         session.commit()
     return found.id
+
+
+def _case_extras(session: Session, entry: User, case) -> dict[str, int]:
+    """Add a 听证, a 领导包案 with a progress note and a 三调联动 referral to the case; return their ids."""
+    from portal.models.case_extras import (
+        Hearing,
+        HearingOutcome,
+        LeaderCharge,
+        LeaderLevel,
+        LeaderNote,
+        LeaderNoteKind,
+        Liaison,
+        LiaisonChannel,
+        LiaisonDirection,
+    )
+
+    today = local_today()
+    with audit.acting_as(audit.Actor(entry.id, entry.full_name)):
+        hearing = Hearing(
+            case=case,
+            held_at=clock.utcnow() - timedelta(hours=2),
+            place="调解室",
+            presiding="张主任",
+            parties_present="甲某、乙某",
+            questions="赔偿数额",
+            outcome=HearingOutcome.OPINION,
+            summary="形成听证意见",
+        )
+        charge = LeaderCharge(
+            case=case,
+            leader_name="王书记",
+            leader_post="镇党委书记",
+            level=LeaderLevel.TOWNSHIP,
+            started_on=today,
+            instructions="尽快化解",
+        )
+        charge.notes.append(
+            LeaderNote(kind=LeaderNoteKind.PROGRESS, noted_on=today, content="已走访", author_name="张主任")
+        )
+        liaison = Liaison(
+            case=case,
+            channel=LiaisonChannel.COURT,
+            direction=LiaisonDirection.OUT,
+            partner="清河县人民法院",
+            reason="诉前调解",
+            sent_on=today,
+        )
+        session.add_all([hearing, charge, liaison])
+        session.commit()
+    return {"hearing": hearing.id, "charge": charge.id, "liaison": liaison.id}
 
 
 def county_dispute_type(session: Session) -> int:

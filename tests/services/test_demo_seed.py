@@ -378,3 +378,19 @@ def test_a_year_of_screening_and_meetings(demo):
     assert figures["assignments_overdue"] >= 1 and figures["units"] == len(
         screening_rhythm.units(db.session, admin)
     )
+
+
+def test_major_cases_have_leaders_hearings_and_referrals(demo):
+    """The demo shows 领导包案 with 批示 and progress, 听证, 诉调/警调/访调 referrals with feedback, and the
+    parties' verdicts (群众评议) on every visit."""
+    from portal.models import Evaluation, Hearing, LeaderCharge, Liaison, LiaisonDirection
+
+    charges = list(db.session.scalars(select(LeaderCharge)))
+    assert len(charges) >= 5 and any(c.is_active for c in charges) and any(c.ended_on for c in charges)
+    assert all(c.notes for c in charges)
+    assert db.session.scalar(select(func.count(Hearing.id))) >= 3
+    liaisons = list(db.session.scalars(select(Liaison)))
+    assert {x.direction for x in liaisons} == set(LiaisonDirection)
+    assert any(x.outcome for x in liaisons) and any(x.outcome is None for x in liaisons)
+    verdicts = [v.evaluation for v in db.session.scalars(select(FollowUp))]
+    assert None not in verdicts and set(verdicts) == set(Evaluation)

@@ -23,6 +23,7 @@ from portal.admin.base import (
     org_path_text,
 )
 from portal.admin.ledger.answers import AnswerFilter, CaseAnswersMixin
+from portal.admin.ledger.case_extras import CaseExtrasMixin
 from portal.admin.ledger.columns import (
     LABELS,
     ColourFilter,
@@ -45,6 +46,7 @@ from portal.admin.ledger.columns import (
     status_badge,
 )
 from portal.admin.ledger.export_rows import case_records
+from portal.admin.ledger.extra_filters import HearingFilter, LeaderFilter, LiaisonFilter
 from portal.admin.ledger.figure_filters import OrgOwnFilter, ProgressFilter
 from portal.admin.ledger.prints import CasePrintMixin
 from portal.admin.ledger.steps import STEP_FORMS, STEP_HINTS, run_agreement_update, run_step, step_form
@@ -75,7 +77,7 @@ from portal.services.scope import org_in_scope, org_in_scope_or_above
 from portal.validators import PastDate, mask_id_number, mask_phone
 
 
-class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, SecureModelView):
+class CaseView(CaseExtrasMixin, CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, SecureModelView):
     """矛盾纠纷排查调处登记册."""
 
     write_roles = frozenset({Role.ADMIN, Role.ENTRY})
@@ -91,6 +93,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, Secur
         "summary",
         "organization",
         "responsible_person",
+        "leaders",
         "status",
         "deadline",
     )
@@ -128,7 +131,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, Secur
         "closed_on",
         "warnings",
     )
-    column_labels = LABELS
+    column_labels = {**LABELS, "leaders": "包案领导"}
     column_searchable_list = ("number", "party_names", "summary")
     column_sortable_list = ("accepted_on", "deadline", "status", "risk_level", "difficulty")
     column_default_sort = [("accepted_on", True), ("id", True)]
@@ -153,6 +156,9 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, Secur
         AnswerFilter(),
         ProgressFilter(),
         OrgOwnFilter(),
+        HearingFilter(),
+        LeaderFilter(),
+        LiaisonFilter(),
     )
     column_formatters = {
         "colour": lambda v, c, m, n: colour_badge(m),
@@ -163,6 +169,7 @@ class CaseView(CaseAnswersMixin, CasePrintMixin, FindingRegistrationMixin, Secur
         "party_names": lambda v, c, m, n: short(m.party_names, 24),
         "status": lambda v, c, m, n: status_badge(m),
         "organization": lambda v, c, m, n: m.organization.name,
+        "leaders": lambda v, c, m, n: v.leaders_of(m),
     }
     column_formatters_export = {
         "org_path": lambda v, c, m, n: org_path_text(m.organization),

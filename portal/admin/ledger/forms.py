@@ -23,6 +23,7 @@ from portal.admin.base import PortalForm
 from portal.admin.fields import AmountField
 from portal.models.case import (
     AgreementForm,
+    Evaluation,
     FollowUpMethod,
     Performance,
     ReferralRoute,
@@ -230,6 +231,17 @@ class FollowUpForm(StepForm):
         "满意度（1–5分）",
         validators=[_required("请填写满意度"), v.NumberRange(1, 5, "满意度应为1至5分")],
         default=5,
+    )
+    evaluation = SelectField(
+        "群众评议",
+        choices=[("", "请选择"), *_enum_choices(Evaluation)],
+        validators=[_required("请选择当事人的评议（满意、基本满意或不满意）")],
+        description="由被回访人本人评价调解工作，计入考评的“群众满意率”",
+    )
+    evaluation_comment = TextAreaField(
+        "评议意见",
+        validators=[v.Optional(), v.Length(max=1000)],
+        description="当事人的原话或意见；评价“不满意”的，须写明原因",
     )
     remaining_risk = SelectField("遗留风险", choices=_enum_choices(RemainingRisk))
     notes = TextAreaField("回访情况", validators=[v.Optional(), v.Length(max=2000)])

@@ -30,6 +30,8 @@ FILTERS: dict[str, tuple[str, Any]] = {
     "org_own": ("承办组织（仅本级）", str),
     "colour": ("预警颜色", str),
     "supervised": ("督办", lambda on: "1" if on else "0"),
+    # 三调联动 (portal/admin/ledger/extra_filters.py).
+    "liaison": ("对接类型", str),
 }
 LEDGER = "cases"
 

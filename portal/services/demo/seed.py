@@ -28,6 +28,7 @@ from portal.models.people import (
 from portal.services import audit, formdefs
 from portal.services.deadlines import local_today
 from portal.services.demo.assessment import seed_assessment
+from portal.services.demo.case_extras import seed_case_extras
 from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
 from portal.services.demo.reviews import seed_reviews
@@ -208,6 +209,8 @@ def seed_demo(
     # Tens of thousands of case rows: audited as one summary event, not row by row (see audit.paused).
     with audit.paused():
         cases = seed_cases(session, faker, orgs, faker.today, count=max(20, round(CASES * scale)))
+        # 群众评议 on the visits, 领导包案 and 听证 on major disputes, 诉调/警调/访调 referrals.
+        extras = seed_case_extras(session, faker.today, seed)
     audit.record(
         session, AuditAction.CREATE, "dispute_case", None, f"载入演示案件 {cases} 件（批量载入，未逐条审计）"
     )
@@ -229,4 +232,5 @@ def seed_demo(
         "cases": cases,
         "forms": forms,
         "reviews": reviews,
+        **extras,
     }
