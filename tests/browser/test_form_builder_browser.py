@@ -93,6 +93,9 @@ def test_clerk_builds_publishes_and_a_case_follows_the_condition(
         _add_field(page, "物业服务企业", "text")
         _save(page, "物业服务企业")
         _add_field(page, "欠缴金额", "money", required=True)
+        page.set_viewport_size({"width": 375, "height": 800})
+        screenshot(page, "form-builder-field-phone.png")  # 必填's radios side by side, none overlapping
+        page.set_viewport_size({"width": 1366, "height": 900})
         page.locator('label[for="relevant_mode-1"]').click()  # 满足条件时显示
         rule = page.locator("#rules .builder-rule").first
         expect(rule).to_be_visible()
@@ -163,6 +166,11 @@ def test_clerk_builds_publishes_and_a_case_follows_the_condition(
         page.fill("#people_involved", "2")
         choose(page, "risk_level", "低")
         choose(page, "difficulty", "一般")
+        page.get_by_role("button", name="添加 当事人").click()
+        choose(page, "parties-0-role", "申请人")
+        choose(page, "parties-0-kind", "单位")
+        page.fill("#parties-0-name", "清河县安居物业服务有限公司")
+        page.fill("#parties-0-phone", "13905387711")
         page.fill("#answers-field_2", "清河县安居物业服务有限公司")
         page.locator("form.admin-form input[type=submit][value='保存']").click()
         expect(amount.locator(".invalid-feedback")).to_have_text("请填写此项")
