@@ -39,7 +39,6 @@ from portal.models.people import Gender
 
 if TYPE_CHECKING:
     from portal.models.auth import User
-    from portal.models.case_extras import Hearing, LeaderCharge, Liaison
     from portal.models.formdef import FormVersion
     from portal.models.people import Expert, Mediator
 
@@ -280,15 +279,18 @@ class Case(TimestampMixin, VersionedMixin, Base):
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="case", order_by="FollowUp.visited_on", cascade="all"
     )
-    # 听证, 领导包案, 三调联动 (models/case_extras.py).
-    hearings: Mapped[list[Hearing]] = relationship(
-        back_populates="case", order_by="Hearing.held_at, Hearing.id", cascade="all"
+    # 听证, 领导包案, 三调联动 (models/case_extras.py, which imports this module: named, not imported).
+    hearings: Mapped[list[Any]] = relationship(
+        "Hearing", back_populates="case", order_by="Hearing.held_at, Hearing.id", cascade="all"
     )
-    leader_charges: Mapped[list[LeaderCharge]] = relationship(
-        back_populates="case", order_by="LeaderCharge.started_on, LeaderCharge.id", cascade="all"
+    leader_charges: Mapped[list[Any]] = relationship(
+        "LeaderCharge",
+        back_populates="case",
+        order_by="LeaderCharge.started_on, LeaderCharge.id",
+        cascade="all",
     )
-    liaisons: Mapped[list[Liaison]] = relationship(
-        back_populates="case", order_by="Liaison.id", cascade="all"
+    liaisons: Mapped[list[Any]] = relationship(
+        "Liaison", back_populates="case", order_by="Liaison.id", cascade="all"
     )
 
     def __str__(self) -> str:

@@ -17,10 +17,10 @@ from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.models.base import Base, LabeledEnum, TimestampMixin, VersionedMixin, enum_type
+from portal.models.case import Case
 
 if TYPE_CHECKING:
     from portal.models.auth import User
-    from portal.models.case import Case
     from portal.models.people import Expert, Mediator
 
 
@@ -212,8 +212,6 @@ class ExtraDeleteError(Exception):
 @event.listens_for(Session, "before_flush")
 def _keep_case_extras(session: Session, flush_context: Any, instances: Any) -> None:
     """Refuse deletes of these records (they are voided with a reason) unless their case goes too."""
-    from portal.models.case import Case
-
     gone = {obj.id for obj in session.deleted if isinstance(obj, Case)}
     for obj in session.deleted:
         if isinstance(obj, Hearing | LeaderCharge | Liaison) and obj.case_id not in gone:
