@@ -254,6 +254,12 @@ def move_field_to(body: dict[str, Any], key: str, section: int, before: str | No
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def choice_lists(body: dict[str, Any]) -> dict[str, Any]:
+    """Return the body's named choice lists (empty when it has none or they are malformed)."""
+    lists = body.get("choices") if isinstance(body, dict) else None
+    return lists if isinstance(lists, dict) else {}
+
+
 def set_choice_list(
     body: dict[str, Any], name: str, options: list[dict[str, str]], old: str | None = None
 ) -> dict[str, Any]:
@@ -265,7 +271,7 @@ def set_choice_list(
     if problems:
         raise BuildError(f"选项列表“{name}”：" + "；".join(problems))
     body = copy.deepcopy(body)
-    lists = body.get("choices") if isinstance(body.get("choices"), dict) else {}
+    lists = choice_lists(body)
     if old is not None and old not in lists:
         raise BuildError(f"选项列表“{old}”不存在")
     if name in lists and name != old:
@@ -285,7 +291,7 @@ def set_choice_list(
 
 def remove_choice_list(body: dict[str, Any], name: str) -> dict[str, Any]:
     """Remove a named choice list that no field uses."""
-    lists = body.get("choices") if isinstance(body.get("choices"), dict) else {}
+    lists = choice_lists(body)
     if name not in lists:
         raise BuildError(f"选项列表“{name}”不存在")
     users = [str(f.get("label")) for f, _g in schema.walk(body) if f.get("choices") == name]

@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.lowcode import expr, schema
+from portal.lowcode import builder, expr, schema
 from portal.models.auth import User
 from portal.models.dictionary import DisputeType
 from portal.models.formdef import FormDefinition, FormVersion
@@ -151,7 +151,7 @@ def publish(
 
 def _history_problems(definition: FormDefinition, body: dict[str, Any] | None = None) -> list[schema.Problem]:
     """Refuse a key that an earlier version used with another type."""
-    earlier: dict[str, tuple[str, int]] = {}
+    earlier: dict[str, tuple[Any, int]] = {}
     for version in definition.versions:
         for key, field in schema.fields_by_key(version.body).items():
             earlier[key] = (field.get("type"), version.number)
@@ -189,8 +189,7 @@ def draft_changes(definition: FormDefinition) -> list[str]:
 def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What changes from one body to the next, in Chinese: the fields' diff, then each choice list's."""
     found = [c for c in schema.diff(old, new) if c != "选项列表已修改"]
-    before = old.get("choices") if isinstance(old.get("choices"), dict) else {}
-    after = new.get("choices") if isinstance(new.get("choices"), dict) else {}
+    before, after = builder.choice_lists(old), builder.choice_lists(new)
     for name, items in after.items():
         if name not in before:
             found.append(f"新增选项列表“{name}”（{len(items) if isinstance(items, list) else 0} 个选项）")

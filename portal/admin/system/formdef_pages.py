@@ -68,10 +68,10 @@ class BuilderPages(SecureModelView):
             abort(404)
         if body.get("language2"):
             form.label2.label.text = f"{body['language2']}标签"
-        join, rules = "and", []
+        join, rules = "and", list[builder.Rule]()
         if request.method == "GET":
             if existing is not None:
-                form.load(existing, builder.section_of(body, key))
+                form.load(existing, builder.section_of(body, str(key)))
                 found = builder.condition_rules(body, existing.get("relevant"))
                 if not existing.get("relevant"):
                     form.relevant_mode.data = "always"
@@ -174,7 +174,7 @@ class BuilderPages(SecureModelView):
         """Add or change a named choice list of the form (fields choose it by name)."""
         definition = self._definition()
         body = definition.draft
-        lists = body.get("choices") if isinstance(body.get("choices"), dict) else {}
+        lists = builder.choice_lists(body)
         old = request.args.get("name")
         if old is not None and old not in lists:
             abort(404)

@@ -121,7 +121,7 @@ class FormDefinitionView(BuilderPages):
             "publish_form": PublishForm(lock_version=definition.version),
             "section_form": SectionForm(lock_version=definition.version),
             "language_form": LanguageForm(lock_version=definition.version, language2=body.get("language2")),
-            "choice_lists": body.get("choices") if isinstance(body.get("choices"), dict) else {},
+            "choice_lists": builder.choice_lists(body),
             "choice_users": {
                 name: [f.get("label") for f, _g in schema.walk(body) if f.get("choices") == name]
                 for name in body.get("choices") or {}
