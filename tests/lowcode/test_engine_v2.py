@@ -87,7 +87,10 @@ def test_the_browser_gets_the_parsed_rules_and_the_messages():
     spec = engine.browser_spec(BODY, TODAY)
     assert spec["sections"][1] == {"==": [{"var": ["injured"]}, True]}
     assert spec["fields"]["serious_count"]["calculate"] == {
-        "count-if": [{"var": ["victims"]}, {"in": [{"var": ["level"]}, {"list": ["serious", "disabled"]}]}]
+        "count-if": [{"var": ["victims"]}, {"var": ["is_serious"]}]
+    }
+    assert spec["fields"]["is_serious"]["calculate"] == {
+        "in": [{"var": ["level"]}, {"list": ["serious", "disabled"]}]
     }
     assert spec["fields"]["late"]["hidden"] is True and spec["fields"]["victim_name"]["group"] == "victims"
     assert spec["fields"]["claim"]["section"] == 2
@@ -101,5 +104,6 @@ def test_sections_and_hidden_fields_render(app):
     with app.test_request_context():
         html = str(render.section(BODY, {}, {}, TODAY))
     assert 'name="answers.late"' not in html and 'name="answers.major"' not in html
+    assert "is_serious" not in html.split("data-spec=")[0] + html.split("data-spec=")[1].split(">", 1)[1]
     assert 'name="answers.late_reason"' in html and 'data-path="serious_count"' in html
     assert render.spec(BODY, TODAY) == engine.browser_spec(BODY, TODAY)

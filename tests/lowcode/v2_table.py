@@ -89,8 +89,9 @@ LEVELS = [
     {"value": "disabled", "label": "构成伤残"},
 ]
 
-#: A traffic-accident form using every feature of version 2: a section shown by a condition, a hidden
-#: calculated flag that other rules read, if/count-if/sum-if, in/not in, length and days.
+#: A traffic-accident form using every feature of version 2: a section shown by a condition, hidden
+#: calculated flags that other rules read (one per row, one for the form), if/count-if/sum-if, in/not in,
+#: length and days.
 BODY: dict[str, Any] = {
     "choices": {"liability": LIABILITY, "levels": LEVELS},
     "sections": [
@@ -163,13 +164,20 @@ BODY: dict[str, Any] = {
                             "required": True,
                         },
                         {"key": "cost", "label": "医疗费", "type": "money"},
+                        {
+                            "key": "is_serious",
+                            "label": "重伤及以上",
+                            "type": "boolean",
+                            "calculate": "${level} in ('serious', 'disabled')",
+                            "hidden": True,
+                        },
                     ],
                 },
                 {
                     "key": "serious_count",
                     "label": "重伤及以上人数",
                     "type": "integer",
-                    "calculate": "count-if(${victims}, ${level} in ('serious', 'disabled'))",
+                    "calculate": "count-if(${victims}, ${is_serious})",
                 },
                 {
                     "key": "serious_cost",
@@ -252,8 +260,8 @@ SCENARIOS = [
             "insurer": "中国人民财产保险股份有限公司清河支公司",
             "plate": "鲁RA12345",
             "victims": [
-                {"victim_name": "张三", "level": "serious", "cost": 5000},
-                {"victim_name": "李四", "level": "slight", "cost": 1200.5},
+                {"victim_name": "张三", "level": "serious", "cost": 5000, "is_serious": True},
+                {"victim_name": "李四", "level": "slight", "cost": 1200.5, "is_serious": False},
             ],
             "serious_count": 1,
             "serious_cost": 5000,
@@ -282,7 +290,7 @@ SCENARIOS = [
             "injured": True,
             "liability": "none",
             "plate": "鲁A1",
-            "victims": [{"level": "disabled", "cost": 3000}],
+            "victims": [{"level": "disabled", "cost": 3000, "is_serious": True}],
             "serious_count": 1,
             "serious_cost": 3000,
             "claim": 1000,
@@ -334,7 +342,7 @@ SCENARIOS = [
             "accident_date": "2030-01-01",
             "late": False,
             "injured": True,
-            "victims": [{"victim_name": "李四"}],
+            "victims": [{"victim_name": "李四", "is_serious": False}],
             "serious_count": 0,
             "serious_cost": 0,
             "band": "一般",
