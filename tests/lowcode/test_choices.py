@@ -249,3 +249,22 @@ def test_answer_filter_takes_labels_across_forms_and_register_labels():
     assert (person.family, person.operator, person.value) == ("ref", "=", "王调解")
     with pytest.raises(query.ConditionError, match="数据选项"):
         query.parse("调解员 > 3", catalogue)
+
+
+def test_demo_answers_of_the_shipped_neighbour_form_keep_their_cascades():
+    """forms/neighbour_dispute.yaml: each demo draw picks a city of its province, a detail of its category."""
+    import random
+    from pathlib import Path
+
+    from portal.services import formdefs
+    from portal.services.demo.answers import fake_answers
+
+    path = Path(__file__).resolve().parents[2] / "forms" / "neighbour_dispute.yaml"
+    data = formdefs.parse_file(path.read_text(encoding="utf-8"))
+    body = {k: data[k] for k in ("description", "choices", "sections")}
+    assert schema.lint(body) == [] and len(sources.pages(body)) == 2
+    rng = random.Random(7)
+    for _ in range(30):
+        answers = fake_answers(body, rng, date(2026, 11, 24))
+        assert choices.pair_errors(body, answers, set()) == {}
+        assert "city" in answers and "detail" in answers

@@ -394,3 +394,30 @@ def test_major_cases_have_leaders_hearings_and_referrals(demo):
     assert any(x.outcome for x in liaisons) and any(x.outcome is None for x in liaisons)
     verdicts = [v.evaluation for v in db.session.scalars(select(FollowUp))]
     assert None not in verdicts and set(verdicts) == set(Evaluation)
+
+
+def test_neighbour_cases_carry_register_choices_with_consistent_cascades(cases):
+    """邻里纠纷 answers name the case's own township and a mediator of its organisation, id and label."""
+    from portal.lowcode import choices
+    from portal.models import Mediator, Organization
+
+    neighbour = [
+        c
+        for c in cases
+        if c.form_version is not None and c.form_version.definition.key == "neighbour_dispute"
+    ]
+    assert neighbour
+    local = [c for c in neighbour if "township" in c.answers]
+    assert len(local) > len(neighbour) / 2
+    for case in neighbour:
+        assert choices.pair_errors(case.form_version.body, case.answers, set()) == {}
+        township = case.answers.get("township")
+        if township:
+            org = db.session.get(Organization, int(township["id"]))
+            county = db.session.get(Organization, org.ancestor_ids[0])
+            assert case.answers["county"] == county.code and township["label"] in org.name
+        host = case.answers.get("host_mediator")
+        if host:
+            mediator = db.session.get(Mediator, int(host["id"]))
+            assert mediator.organization.path.startswith(case.organization.path)
+            assert host["label"].startswith(mediator.name)

@@ -224,6 +224,8 @@ def _order(plan: _Plan) -> None:
                 found |= expr.references(schema.compiled(f.spec, name))
             except expr.ExprError:
                 continue
+        if isinstance(f.spec.get("depends_on"), str):  # a cascading choice: its parent first
+            found.add(f.spec["depends_on"])
         reads[key] = found
     state: dict[str, int] = {}
 
@@ -357,7 +359,8 @@ class _Maker:
         if kind == "boolean":
             return rng.random() < BOOLEAN_TRUE
         if kind == "select_one":
-            return rng.choice(f.options) if f.options else None
+            options = self._under_parent(f, raw, row)
+            return rng.choice(options) if options else None
         if kind == "select_multiple":
             low, high = self._count_range(f, raw, 2)
             return rng.sample(f.options, min(len(f.options), rng.randint(low, high)))
@@ -371,6 +374,15 @@ class _Maker:
         if kind == "textarea":
             return "".join(rng.sample(SENTENCES, rng.randint(1, 2)))
         return self._text(f)
+
+    def _under_parent(self, f: _Field, raw: dict[str, Any], row: dict[str, Any] | None) -> list[str]:
+        """Return a cascading choice's options under the value its parent field was given (all others)."""
+        parent = f.spec.get("depends_on")
+        if not isinstance(parent, str):
+            return f.options
+        chosen = (row or {}).get(parent, raw.get(parent))
+        under = {o["value"]: o.get("parent") for o in schema.options_of(self.plan.body, f.spec)}
+        return [v for v in f.options if under.get(v) in (None, chosen)]
 
     def _number(self, f: _Field, low: Any, high: Any, exact: bool) -> int | float | None:
         rng, kind, key = self.rng, f.kind, f.key

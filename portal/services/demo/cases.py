@@ -58,6 +58,7 @@ from portal.services.deadlines import DeadlineRules, add_months
 from portal.services.demo import data
 from portal.services.demo.answers import fake_answers
 from portal.services.demo.fake import DemoFaker, format_money
+from portal.services.demo.form_choices import RegisterAnswers
 from portal.services.numbering import format_case_number
 from portal.services.workflow import CONCLUDING, GROUP_SIZE
 from portal.services.zero_reports import REPORTING_KINDS, REPORTING_LEVELS, month_period
@@ -1628,6 +1629,7 @@ class _Answerer:
         # Its own random stream, so the rest of the demo ledger is the same with or without forms.
         self.rng = random.Random(f"answers:{seed}")
         self.versions: dict[int, FormVersion | None] = {}
+        self.registers = RegisterAnswers(session, random.Random(f"registers:{seed}"))
 
     def __call__(self, case: Case) -> None:
         if case.dispute_type_id not in self.versions:
@@ -1636,4 +1638,5 @@ class _Answerer:
         version = self.versions[case.dispute_type_id]
         if version is not None:
             case.form_version_id = version.id
-            case.answers = fake_answers(version.body, self.rng, case.accepted_on)
+            answers = fake_answers(version.body, self.rng, case.accepted_on)
+            case.answers = self.registers.fill(case.organization_id, version.body, answers)
