@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session, selectinload
@@ -328,7 +328,9 @@ def _certificate_plan(session: Session, job: PrintJob) -> Plan:
             selectinload(Recognition.organization),
         ),
         refuse=refuse,
-        sources=lambda chunk: [(_source(certificates.certificate_batch(chunk, made.originals)), len(chunk))],
+        sources=lambda chunk: [
+            (_source(certificates.certificate_batch(cast(Any, chunk), made.originals)), len(chunk))
+        ],
         fields=certificates.issue_fields,
     )
     return made

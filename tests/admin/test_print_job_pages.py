@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import AuditEvent, IssuedDocument
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobPart, PrintJobStatus
-from portal.pdf import certificates
-from portal.pdf import jobs as print_jobs
+from portal.pdf import certificates, job_run
 from tests import factories
 from tests.auth.conftest import csrf_token_of, fresh_client, sign_in_with_token
 from tests.pdf.test_print_jobs import NAMES, Collect
@@ -35,8 +34,8 @@ def sync(app, monkeypatch):
     """Jobs run at once, synchronously, in chunks of one and parts of two documents."""
     app.config["PRINT_JOBS_SYNC"] = True
     app.extensions.pop("print_jobs", None)
-    monkeypatch.setattr(print_jobs, "CHUNK", 1)
-    monkeypatch.setattr(print_jobs, "PART", 2)
+    monkeypatch.setattr(job_run, "CHUNK", 1)
+    monkeypatch.setattr(job_run, "PART", 2)
     return app
 
 

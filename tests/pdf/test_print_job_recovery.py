@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models import DocumentKind, IssuedDocument
 from portal.models.base import utcnow
 from portal.models.print_job import PrintJob, PrintJobStatus
+from portal.pdf import job_run
 from portal.pdf import jobs as print_jobs
 from tests import factories
 
@@ -56,8 +57,8 @@ def test_a_retry_takes_over_the_job_a_dead_attempt_left_running(app, queued):
     job = print_jobs.run(queued.id, take_over=True)
     assert job.status == PrintJobStatus.DONE and job.error is None and _issued() == 2
 
-    with app.test_request_context(), pytest.raises(print_jobs.Superseded):
-        print_jobs._execute(db.session, job, dead, 1)
+    with app.test_request_context(), pytest.raises(job_run.Superseded):
+        job_run._execute(db.session, job, dead, 1)
     db.session.rollback()
     assert _issued() == 2 and db.session.get(PrintJob, queued.id).status == PrintJobStatus.DONE
 

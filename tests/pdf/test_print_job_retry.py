@@ -16,7 +16,7 @@ from portal.models import AuditEvent, DocumentKind, IssuedDocument
 from portal.models.case import CaseStatus
 from portal.models.print_job import PrintJob, PrintJobPart, PrintJobStatus
 from portal.models.recognition import RecognitionStatus
-from portal.pdf import certificates
+from portal.pdf import certificates, job_run
 from portal.pdf import jobs as print_jobs
 from portal.services import DomainError
 from tests import factories
@@ -38,8 +38,8 @@ def small_parts(app, monkeypatch):
     """Jobs run at once; one document per chunk and two per stored part (four honours: two parts)."""
     app.config["PRINT_JOBS_SYNC"] = True
     app.extensions.pop("print_jobs", None)
-    monkeypatch.setattr(print_jobs, "CHUNK", 1)
-    monkeypatch.setattr(print_jobs, "PART", 2)
+    monkeypatch.setattr(job_run, "CHUNK", 1)
+    monkeypatch.setattr(job_run, "PART", 2)
     return app
 
 

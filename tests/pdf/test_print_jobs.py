@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, DocumentKind, IssuedDocument
 from portal.models.assessment import CriterionKind, PeriodKind
 from portal.models.print_job import PrintJob, PrintJobKind, PrintJobStatus
-from portal.pdf import assessment_documents, certificates
+from portal.pdf import assessment_documents, certificates, job_run
 from portal.pdf import jobs as print_jobs
 from portal.services import DomainError, scoring, standard_templates
 from portal.services.scoring import ScoreEntry
@@ -41,7 +41,7 @@ def sync(app, monkeypatch):
     """Jobs run at once, two documents per chunk (so joining chunks is exercised)."""
     app.config["PRINT_JOBS_SYNC"] = True
     app.extensions.pop("print_jobs", None)
-    monkeypatch.setattr(print_jobs, "CHUNK", 2)
+    monkeypatch.setattr(job_run, "CHUNK", 2)
     return app
 
 

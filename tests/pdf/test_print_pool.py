@@ -21,7 +21,7 @@ from portal.models import (
     OrgLevel,
 )
 from portal.models.print_job import PrintJob, PrintJobStatus
-from portal.pdf import Source, markup_only, pool, render
+from portal.pdf import Source, job_run, markup_only, pool, render
 from portal.pdf import jobs as print_jobs
 from portal.services import accounts, audit
 from tests import factories
@@ -34,7 +34,7 @@ def pooled(app, monkeypatch):
     """Jobs run at once, two documents per chunk, laid out on two worker processes."""
     app.config.update(PRINT_JOBS_SYNC=True, PRINT_PROCESSES=2)
     app.extensions.pop("print_jobs", None)
-    monkeypatch.setattr(print_jobs, "CHUNK", 2)
+    monkeypatch.setattr(job_run, "CHUNK", 2)
     yield app
     pool.shutdown()
 
@@ -122,7 +122,7 @@ def test_the_embedded_runner_prints_in_a_background_thread(tmp_path, processes, 
     """The web process's default: the job runs on its own thread (own app context and session), here or
     on the pool; the requester's page sees it finish. (Its runner once held the `current_app` proxy,
     which is unbound on that thread, so every job failed.)"""
-    monkeypatch.setattr(print_jobs, "CHUNK", 1)  # three documents: more than a chunk, so the pool is used
+    monkeypatch.setattr(job_run, "CHUNK", 1)  # three documents: more than a chunk, so the pool is used
     pool.shutdown()
     app = make_app(f"sqlite:///{tmp_path / 'thread.sqlite3'}", PRINT_PROCESSES=processes)
     with app.app_context(), audit.acting_as(audit.Actor(None, "test")):
