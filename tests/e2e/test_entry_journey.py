@@ -82,6 +82,27 @@ def test_entry_registers_a_case_and_settles_it(journey: Journey, live_app: Flask
         page.fill(f"#parties-{i}-id_number", make_id_number(REGION, born, 30 + i, sex))
         page.fill(f"#parties-{i}-phone", phone)
         page.fill(f"#parties-{i}-address", "城关街道阳光社区七号楼")
+    # The type's own form (forms/neighbour_dispute.yaml) in two steps; its cascades narrow as one picks.
+    answers = page.locator("#case-answers")
+    expect(answers.locator(".lowcode-steps .nav-link.active")).to_contain_text("基本情况")
+    expect(answers.get_by_role("button", name="上一步")).to_be_disabled()
+    page.select_option("#answers-province", label="山东省")
+    expect(page.locator("#answers-city option")).to_have_text(["请选择", "菏泽市", "济宁市"])
+    page.select_option("#answers-city", label="菏泽市")
+    page.select_option("#answers-county", label="清河县")
+    page.select_option("#answers-township", label="城关街道")  # from the organisation tree
+    page.select_option("#answers-category", label="通行")
+    expect(page.locator("#answers-detail option")).to_have_text(
+        ["请选择", "道路被堵", "私设路障", "其他情形"]
+    )
+    page.select_option("#answers-detail", label="私设路障")
+    page.fill("#answers-households", "2")
+    answers.locator("label[for='answers-mediated_before-0']").click()
+    answers.get_by_role("button", name="下一步").click()
+    expect(page.locator("#answers-host_mediator")).to_be_visible()
+    expect(page.locator("#answers-province")).to_be_hidden()
+    host = page.locator("#answers-host_mediator option", has_text=mediator).first.get_attribute("value")
+    page.select_option("#answers-host_mediator", value=host)  # the register, as the clerk may see it
     journey.snap("registration-form")
     page.locator("form.admin-form input[type=submit][value='保存']").click()
     expect(page).to_have_url(re.compile(r"/admin/cases/details/\?id=\d+"))
@@ -89,6 +110,9 @@ def test_entry_registers_a_case_and_settles_it(journey: Journey, live_app: Flask
     assert re.fullmatch(rf"（{accepted.year}）\w+人调字第\d+号", number), number
     assert status(page) == "受理登记"
     expect(page.locator(".card", has_text="当事人（2）")).to_contain_text(RESPONDENT)
+    shown = page.locator(".case-answers-card")
+    for text in ("菏泽市", "清河县", "城关街道", "私设路障", mediator):
+        expect(shown).to_contain_text(text)
 
     # 2. 分流交办 to the committee and its mediator, with the 四定.
     take_step(page, "分流交办")
