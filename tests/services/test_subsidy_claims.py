@@ -305,3 +305,27 @@ def test_payment_list_and_its_workbook(county):
     details = book["计补明细"]
     assert details["A3"].value == "申报单号" and details.cell(4 + 4, 1).value == "合计"
     assert details.cell(8, 10).value == 400.0
+
+
+def test_demo_claims_cover_the_states(county):
+    """The demo's claims go through the services: paid, approved and reviewed ones, dated in the past."""
+    from portal.services.demo.subsidy_claims import seed_claims
+
+    today = local_today()
+    periods = subsidy_claims.recent_periods(today, 4)[1:]
+    entry = county.users["entry_a"]
+    for period in periods:
+        start, _end = subsidy_claims.period_bounds(period)
+        for org, person in ((county.mj, "马集调解员"), (county.ll, "柳林调解员")):
+            settled(
+                db.session,
+                entry if org is county.mj else county.users["entry_b"],
+                org,
+                [county.mediators[person]],
+                start,
+            )
+    assert seed_claims(db.session, today) == {"subsidy_claims": 5}
+    claims = db.session.scalars(select(SubsidyClaim).order_by(SubsidyClaim.id)).all()
+    assert [c.status for c in claims] == [S.PAID, S.PAID, S.PAID, S.APPROVED, S.REVIEWED]
+    assert all(e.at.date() <= today for c in claims for e in c.events)
+    assert all(c.paid_on <= today and c.voucher_number for c in claims if c.status == S.PAID)

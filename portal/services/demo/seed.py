@@ -34,6 +34,7 @@ from portal.services.demo.fake import DemoFaker, OrgSpec
 from portal.services.demo.reviews import seed_reviews
 from portal.services.demo.screening import seed_screening
 from portal.services.demo.seals import seal_demo_orgs
+from portal.services.demo.subsidy_claims import seed_claims
 
 # The shipped catalogue of dispute-type forms, next to portal/ in the checkout.
 FORMS_DIR = Path(__file__).resolve().parents[3] / "forms"
@@ -222,8 +223,11 @@ def seed_demo(
     screened = seed_screening(session, faker.today, seed)
     # Last year's finalised assessment rounds and 调解能手, after the reviews whose findings they read.
     assessed = seed_assessment(session, faker.today, DEMO_PASSWORD, seed)
+    # 以案定补 claims of the last quarters, one in each state, through the services.
+    claimed = seed_claims(session, faker.today)
     return {
         **assessed,
+        **claimed,
         **screened,
         "organisations": len(orgs),
         "mediators": mediators,
