@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from portal import validators
 from portal.lowcode import expr, schema
 from portal.lowcode.values import MAX_TEXT, NUMBER_LIMIT, coerce, is_blank
 from portal.validators import FUTURE_YEARS, ID_MIN_BIRTH, amount_error, date_window_error
@@ -41,6 +42,19 @@ MESSAGES = {
     "money_limit": amount_error(Decimal(10) ** 12) or "",
     "date": "请输入有效日期，如 2026-03-01",
     "datetime": "请输入有效的日期时间，如 2026-03-01 09:30",
+    "id_format": validators.ID_FORMAT_ERROR,
+    "id_region": validators.ID_REGION_ERROR,
+    "id_birth": validators.ID_BIRTH_ERROR,
+    "id_future": validators.ID_FUTURE_ERROR,
+    "id_checksum": validators.ID_CHECKSUM_ERROR,
+    "phone": validators.PHONE_ERROR,
+}
+#: What engine.js needs to read 身份证号 and phone numbers as `validators` does.
+NUMBERS = {
+    "id_provinces": sorted(validators.ID_PROVINCES),
+    "mobile": validators._MOBILE.pattern,
+    "landline": validators._LANDLINE.pattern,
+    "landline_no_ext": validators._LANDLINE_NO_EXT.pattern,
 }
 
 
@@ -377,5 +391,6 @@ def browser_spec(body: dict[str, Any], today: str) -> dict[str, Any]:
         "prefix": PREFIX,
         "window": _window(today),
         "messages": MESSAGES,
+        "numbers": NUMBERS,
         "max_rows": MAX_ROWS,
     }

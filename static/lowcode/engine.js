@@ -163,7 +163,43 @@
       if (iso > spec.window.latest) return { value: null, error: spec.window.late };
       return { value: type === "date" ? iso : iso + "T" + (match[4] || "00") + ":" + (match[5] || "00"), error: null };
     }
+    if (type === "id_number") return idNumber(clean(text).toUpperCase(), spec);
+    if (type === "phone") return phone(clean(text), spec);
+    if (type === "credit_code") return { value: clean(text).toUpperCase(), error: null };  // the server checks it
     return { value: text.trim(), error: null };
+  }
+
+  /* As validators._clean: full-width characters folded, whitespace dropped. */
+  function clean(text) { return text.normalize("NFKC").replace(/\s+/g, ""); }
+
+  /* As validators.id_number_error: shape, region, birth date, check character (MOD 11-2). */
+  function idNumber(id, spec) {
+    var m = spec.messages;
+    if (!/^\d{17}[\dX]$/.test(id)) return { value: null, error: m.id_format };
+    if (spec.numbers.id_provinces.indexOf(+id.slice(0, 2)) < 0) return { value: null, error: m.id_region };
+    var y = +id.slice(6, 10), mo = +id.slice(10, 12), d = +id.slice(12, 14);
+    var born = new Date(Date.UTC(y, mo - 1, d)), iso = id.slice(6, 10) + "-" + id.slice(10, 12) + "-" + id.slice(12, 14);
+    if (y < 1 || mo < 1 || mo > 12 || born.getUTCMonth() !== mo - 1 || born.getUTCDate() !== d || iso < "1900-01-01") {
+      return { value: null, error: m.id_birth };
+    }
+    if (iso > spec.today) return { value: null, error: m.id_future };
+    var weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], total = 0;
+    for (var i = 0; i < 17; i++) total += +id[i] * weights[i];
+    if ("10X98765432"[total % 11] !== id[17]) return { value: null, error: m.id_checksum };
+    return { value: id, error: null };
+  }
+
+  /* As validators.normalize_phone and phone_error: a mobile, or a landline with its area code. */
+  function phone(text, spec) {
+    var n = spec.numbers, found;
+    if ((found = new RegExp("^(?:" + n.mobile + ")$").exec(text.replace(/-/g, "")))) return { value: found[1], error: null };
+    if ((found = new RegExp("^(?:" + n.landline + ")$").exec(text))) {
+      return { value: [found[1], found[2], found[3]].filter(Boolean).join("-"), error: null };
+    }
+    if ((found = new RegExp("^(?:" + n.landline_no_ext + ")$").exec(text.replace(/-/g, "")))) {
+      return { value: found[1] + "-" + found[2], error: null };
+    }
+    return { value: null, error: spec.messages.phone };
   }
 
   /* Read a field's raw input from the page: {value (typed as the server stores it), error, filled}. */

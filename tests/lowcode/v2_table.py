@@ -135,6 +135,7 @@ BODY: dict[str, Any] = {
                     "type": "text",
                     "relevant": "${liability} not in ('none', 'full')",
                 },
+                {"key": "contact_phone", "label": "联系电话", "type": "phone"},
                 {
                     "key": "plate",
                     "label": "对方车辆号牌",
@@ -164,6 +165,7 @@ BODY: dict[str, Any] = {
                             "required": True,
                         },
                         {"key": "cost", "label": "医疗费", "type": "money"},
+                        {"key": "victim_id", "label": "身份证号", "type": "id_number"},
                         {
                             "key": "is_serious",
                             "label": "重伤及以上",
@@ -243,8 +245,14 @@ SCENARIOS = [
             "liability": "main",
             "insurer": "中国人民财产保险股份有限公司清河支公司",
             "plate": "鲁RA12345",
+            "contact_phone": "１３８ 0013 8000",
             "victims": [
-                {"victim_name": "张三", "level": "serious", "cost": "5000"},
+                {
+                    "victim_name": "张三",
+                    "level": "serious",
+                    "cost": "5000",
+                    "victim_id": "37172919620819301x",
+                },
                 {"victim_name": "李四", "level": "slight", "cost": "1200.50"},
             ],
             "claim": "20000",
@@ -259,8 +267,15 @@ SCENARIOS = [
             "liability": "main",
             "insurer": "中国人民财产保险股份有限公司清河支公司",
             "plate": "鲁RA12345",
+            "contact_phone": "13800138000",
             "victims": [
-                {"victim_name": "张三", "level": "serious", "cost": 5000, "is_serious": True},
+                {
+                    "victim_name": "张三",
+                    "level": "serious",
+                    "cost": 5000,
+                    "victim_id": "37172919620819301X",
+                    "is_serious": True,
+                },
                 {"victim_name": "李四", "level": "slight", "cost": 1200.5, "is_serious": False},
             ],
             "serious_count": 1,
@@ -280,7 +295,10 @@ SCENARIOS = [
             "injured": "1",
             "liability": "none",
             "plate": "鲁A1",
-            "victims": [{"victim_name": "", "level": "disabled", "cost": "3000"}],
+            "contact_phone": "(0530)5211234转8",
+            "victims": [
+                {"victim_name": "", "level": "disabled", "cost": "3000", "victim_id": "37172919621319003X"}
+            ],
             "claim": "1000",
         },
         values={
@@ -290,6 +308,7 @@ SCENARIOS = [
             "injured": True,
             "liability": "none",
             "plate": "鲁A1",
+            "contact_phone": "0530-5211234-8",
             "victims": [{"level": "disabled", "cost": 3000, "is_serious": True}],
             "serious_count": 1,
             "serious_cost": 3000,
@@ -302,6 +321,7 @@ SCENARIOS = [
             "report_date": "报案日期不能早于事故日期",
             "plate": "号牌应为 7 位（新能源车 8 位）",
             "victims.0.victim_name": "请填写此项",
+            "victims.0.victim_id": "身份证号中的出生日期无效",
             "claim": "索赔金额不能少于医疗费合计",
             "leader_note": "请填写此项",
         },
@@ -335,7 +355,8 @@ SCENARIOS = [
         raw={
             "accident_date": "2030-01-01",
             "injured": "1",
-            "victims": [{"victim_name": "李四", "cost": "-5"}],
+            "contact_phone": "12345",
+            "victims": [{"victim_name": "李四", "cost": "-5", "victim_id": "371729196208193010"}],
             "claim": "12.345",
         },
         values={
@@ -353,6 +374,8 @@ SCENARIOS = [
             "accident_date": "事故日期不能晚于今天",
             "victims.0.level": "请填写此项",
             "victims.0.cost": "金额不能为负数",
+            "victims.0.victim_id": "身份证号校验位不正确，请核对",
+            "contact_phone": "请输入有效的手机号或固定电话号码",
             "claim": "金额最多两位小数（分）",
         },
     ),
