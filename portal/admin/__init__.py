@@ -23,6 +23,7 @@ from portal.admin.dashboard import DashboardView
 from portal.admin.documents.issued import IssuedDocumentView
 from portal.admin.documents.print_jobs import PrintJobView
 from portal.admin.imports.views import ImportView
+from portal.admin.library import ExcellentCaseView, LibraryView, case_library_block
 from portal.admin.ledger.cases import CaseView, CaseWarningView, MyCaseView
 from portal.admin.ledger.zero_reports import ZeroReportView
 from portal.admin.registers.orgs import OrganizationView
@@ -44,6 +45,7 @@ from portal.models import (
     AuditEvent,
     Case,
     DisputeType,
+    ExcellentCase,
     Expert,
     FormDefinition,
     IssuedDocument,
@@ -68,6 +70,7 @@ REGISTERS = "组织与人员"
 SYSTEM = "系统管理"
 ASSESSMENT = "考核评价"
 ANALYSIS = "分析研判"
+LIBRARY = "优秀案例"
 
 
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")
@@ -96,6 +99,10 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(MyCaseView(Case, name="我的待办", endpoint="my_cases", category=LEDGER))
     admin.add_view(CaseWarningView(Case, name="超期预警", endpoint="case_warnings", category=LEDGER))
     admin.add_view(ZeroReportView(ZeroReport, name="零报告", endpoint="zero_reports", category=LEDGER))
+    admin.add_view(LibraryView(ExcellentCase, name="优秀案例库", endpoint="case_library", category=LIBRARY))
+    admin.add_view(
+        ExcellentCaseView(ExcellentCase, name="案例推荐审核", endpoint="excellent_cases", category=LIBRARY)
+    )
     admin.add_view(AnalysisView(name="分析研判报告", endpoint="analysis", category=ANALYSIS))
     admin.add_view(DisputeTableView(name="纠纷分类统计表", endpoint="dispute_table", category=ANALYSIS))
     admin.add_view(
@@ -158,4 +165,6 @@ def init_admin(app: Flask) -> Admin:
     install_labels(app, admin._views)
     # The case page lists the reviews linking the case (templates/admin/reviews/_case_reviews.html).
     app.add_template_global(case_reviews)
+    # The case page lists the case's excellent-case proposals (templates/admin/library/_case_library.html).
+    app.add_template_global(case_library_block)
     return admin

@@ -43,7 +43,20 @@ class LibraryStatus(LabeledEnum):
     REJECTED = "rejected", "不予入库"
     WITHDRAWN = "withdrawn", "已撤出"
 
+    @property
+    def badge(self) -> str:
+        """Return the Bootstrap colour of the status's badge."""
+        return STATUS_BADGES[self]
 
+
+STATUS_BADGES = {
+    LibraryStatus.DRAFT: "secondary",
+    LibraryStatus.SUBMITTED: "warning",
+    LibraryStatus.RETURNED: "info",
+    LibraryStatus.PUBLISHED: "success",
+    LibraryStatus.REJECTED: "danger",
+    LibraryStatus.WITHDRAWN: "dark",
+}
 #: Statuses in which the proposing organisation may still change the write-up.
 EDITABLE_STATUSES = frozenset({LibraryStatus.DRAFT, LibraryStatus.RETURNED})
 #: Statuses that end an entry's life (kept for the record, never reopened).

@@ -139,10 +139,9 @@ def refusal(entry: ExcellentCase, actor: User, kind: ExcellentCaseEventKind) -> 
     if kind == K.SUBMIT:
         allowed = is_proposer(actor, entry)
     elif kind == K.WITHDRAW:
-        allowed = (
-            is_reviewer(actor, entry) or (is_proposer(actor, entry) and actor.has_role(Role.ADMIN))
-            if entry.status in (S.PUBLISHED, S.SUBMITTED)
-            else is_proposer(actor, entry)
+        # 撤出案例库: the reviewers or the proposing side's administrator; 撤回推荐: the proposing side.
+        allowed = is_reviewer(actor, entry) or (
+            is_proposer(actor, entry) and (entry.status != S.PUBLISHED or actor.has_role(Role.ADMIN))
         )
     else:
         allowed = is_reviewer(actor, entry)

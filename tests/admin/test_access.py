@@ -6,6 +6,8 @@ import pytest
 
 # endpoint -> roles that may open its list
 READERS = {
+    "case_library": {"admin", "evaluator", "clerk", "entry"},
+    "excellent_cases": {"admin", "evaluator", "entry"},
     "cases": {"admin", "evaluator", "clerk", "entry"},
     "my_cases": {"admin", "entry"},
     "case_warnings": {"admin", "evaluator", "clerk", "entry"},
@@ -39,6 +41,8 @@ READERS = {
 }
 # endpoint -> roles that may open the create form
 CREATORS = {
+    "case_library": set(),
+    "excellent_cases": set(),  # proposed from the case page
     "cases": {"admin", "entry"},
     "my_cases": {"admin", "entry"},
     "case_warnings": set(),
@@ -72,6 +76,8 @@ CREATORS = {
 }
 # endpoint -> roles that may change its records (forms, actions, steps); none: a read-only register
 WRITERS = {
+    "case_library": {"admin"},  # nothing to change (案例推荐审核 does), closed below the root
+    "excellent_cases": {"admin", "evaluator", "entry"},
     "cases": {"admin", "entry"},
     "my_cases": {"admin", "entry"},
     "case_warnings": {"admin", "entry"},

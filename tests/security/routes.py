@@ -74,6 +74,10 @@ WRITE = {**WRITERS, **PAGE_WRITERS}
 #: Register -> the world key of the records its `?id` names; None: a catalogue the whole county shares
 #: (scope_column None), which every reader sees and only administrators at the root change.
 RECORDS: dict[str, str | None] = {
+    # 优秀案例库: published entries are read by the whole county (a shared record, 马集's published one);
+    # the proposal and review pages are scoped like any register.
+    "case_library": None,
+    "excellent_cases": "excellent_case",
     "cases": "case",
     "my_cases": "case",
     "case_warnings": "case",
@@ -107,6 +111,7 @@ RECORDS: dict[str, str | None] = {
 }
 #: The world key of a shared catalogue's record, by register.
 SHARED = {
+    "case_library": "library_entry",
     "dispute_types": "dispute_type",
     "assessment_templates": "assessment_template",
     "subsidy_policy": "subsidy_policy",
@@ -265,6 +270,8 @@ EXPORT_DISABLED: frozenset[str] = frozenset()  # every list exports (portal/admi
 #: Registers whose edit page is closed to everyone (records change through steps, or not at all).
 EDIT_DISABLED = frozenset(
     {
+        "case_library",
+        "excellent_cases",
         "zero_reports",
         "assessment_rounds",
         "reviews",
@@ -337,6 +344,24 @@ def _case_routes(view: str) -> dict[str, Spec]:
 ROUND_STEP = {"lock_version": "1", "reason": "安全测试"}
 
 CUSTOM: dict[str, Spec] = {
+    # 优秀案例库: printing a published entry; proposing a settled case, writing, anonymising, review steps.
+    "case_library.print_entry": Spec("read", "library_entry", query=_id("library_entry"), render=False),
+    "excellent_cases.propose": Spec(
+        frozenset({"admin", "entry"}), "settled", query=lambda ids: {"case_id": ids["settled"]}
+    ),
+    "excellent_cases.write": Spec(
+        "write", "excellent_case", query=_id("excellent_case"), form=lambda ids: {"lock_version": "1"}
+    ),
+    "excellent_cases.anonymised": Spec(
+        "write", "excellent_case", query=_id("excellent_case"), form=lambda ids: {"lock_version": "1"}
+    ),
+    "excellent_cases.act": Spec(
+        "write",
+        "excellent_case",
+        path={"kind": "withdraw"},
+        query=_id("excellent_case"),
+        form=lambda ids: {"note": "安全测试", "lock_version": "1"},
+    ),
     **_case_routes("cases"),
     **_case_routes("my_cases"),
     **_case_routes("case_warnings"),

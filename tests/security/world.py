@@ -143,6 +143,7 @@ def _side(session: Session, county: County, world: World, side: str, templates: 
     ids.update(case=case.id, settled=done.id, zero_report=report.id, expert=expert.id)
     ids.update(_case_extras(session, entry, case))
     ids["attachment"] = _attachment(session, entry, case)
+    ids["excellent_case"] = _library(session, county, entry, done, mj)
     ids["audit"] = session.scalar(select(AuditEvent.id).where(AuditEvent.actor_id == entry.id).limit(1))
     sign_in = SignInEvent(
         kind=SignInKind.SIGN_IN, username=entry.username, user_id=entry.id, full_name=entry.full_name
@@ -395,6 +396,7 @@ def build_world(session: Session, root) -> World:
     }
     criteria = standard_recognition_criteria(session, world.honour_year)
     world.shared["recognition_criteria"] = criteria
+    world.shared["library_entry"] = world.own["excellent_case"]  # the published one (马集)
     return world
 
 
@@ -470,6 +472,33 @@ def _case_extras(session: Session, entry: User, case) -> dict[str, int]:
         session.add_all([hearing, charge, liaison])
         session.commit()
     return {"hearing": hearing.id, "charge": charge.id, "liaison": liaison.id}
+
+
+def _library(session: Session, county: County, entry: User, done, mj: bool) -> int:
+    """Propose the settled case as an excellent case: 马集's is published (the county's library, a record
+    every user of the county reads: `shared`), 柳林's stays a draft (scoped). Return the entry's id."""
+    from portal.models import ExcellentCaseEventKind
+    from portal.services import case_library
+
+    texts = {
+        "title": "宅基地边界纠纷调解案例",
+        "summary": "双方因宅基地边界发生争执。",
+        "process": "调解员现场测量后组织双方调解，达成协议。",
+        "technique": "背靠背做工作，再面对面签订协议。",
+        "significance": "抓早抓小，防止矛盾激化。",
+    }
+    with audit.acting_as(audit.Actor(entry.id, entry.full_name)):
+        item = case_library.propose(session, entry, done, texts, ["back_to_back", "prevent_first"])
+        if mj:
+            case_library.take_step(session, entry, item, ExcellentCaseEventKind.SUBMIT, item.version)
+    if mj:
+        reviewer = county.users["evaluator"]
+        with audit.acting_as(audit.Actor(reviewer.id, reviewer.full_name)):
+            case_library.save_anonymised(
+                session, reviewer, item, item.texts(anonymised=True), item.version, confirm=True
+            )
+            case_library.take_step(session, reviewer, item, ExcellentCaseEventKind.PUBLISH, item.version)
+    return item.id
 
 
 def county_dispute_type(session: Session) -> int:

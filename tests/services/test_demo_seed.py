@@ -421,3 +421,19 @@ def test_neighbour_cases_carry_register_choices_with_consistent_cascades(cases):
             mediator = db.session.get(Mediator, int(host["id"]))
             assert mediator.organization.path.startswith(case.organization.path)
             assert host["label"].startswith(mediator.name)
+
+
+def test_the_case_library_holds_checked_anonymised_write_ups_in_several_states(demo):
+    """The demo's 优秀案例库: write-ups in several states, every anonymised text clean, the published ones
+    checked by the county's evaluator."""
+    from portal.models import ExcellentCase, LibraryStatus
+    from portal.services import anonymise
+
+    entries = list(db.session.scalars(select(ExcellentCase)))
+    states = {e.status for e in entries}
+    assert len(entries) >= 4 and LibraryStatus.PUBLISHED in states and len(states) >= 3
+    for entry in entries:
+        rules = anonymise.rules_for_case(entry.case)
+        assert anonymise.leaks(entry.texts(anonymised=True).values(), rules) == []
+        assert any(name in "".join(entry.texts(anonymised=False).values()) for name in rules.names)
+        assert entry.anon_checked == (entry.status in (LibraryStatus.PUBLISHED, LibraryStatus.WITHDRAWN))

@@ -31,6 +31,7 @@ from portal.services.demo.assessment import seed_assessment
 from portal.services.demo.case_extras import seed_case_extras
 from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
+from portal.services.demo.library import seed_library
 from portal.services.demo.reviews import seed_reviews
 from portal.services.demo.screening import seed_screening
 from portal.services.demo.seals import seal_demo_orgs
@@ -219,6 +220,9 @@ def seed_demo(
     # A few 责任倒查 reviews in every status, through the services (each audited and committed).
     evaluator = session.scalar(select(User).where(User.username == "evaluator"))
     reviews = seed_reviews(session, evaluator, faker.today)
+    # A few 优秀案例 written up by the county admin from settled cases and reviewed by the evaluator.
+    admin = session.scalar(select(User).where(User.username == "admin"))
+    library = seed_library(session, admin, evaluator)
     # A year of 排查 plans and records, and the monthly meetings with their 交办 items.
     screened = seed_screening(session, faker.today, seed)
     # Last year's finalised assessment rounds and 调解能手, after the reviews whose findings they read.
@@ -236,5 +240,6 @@ def seed_demo(
         "cases": cases,
         "forms": forms,
         "reviews": reviews,
+        "excellent_cases": library,
         **extras,
     }
