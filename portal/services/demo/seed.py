@@ -32,6 +32,7 @@ from portal.services.demo.case_extras import seed_case_extras
 from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
 from portal.services.demo.library import seed_library
+from portal.services.demo.print_jobs import seed_print_jobs
 from portal.services.demo.reviews import seed_reviews
 from portal.services.demo.screening import seed_screening
 from portal.services.demo.seals import seal_demo_orgs
@@ -227,6 +228,8 @@ def seed_demo(
     screened = seed_screening(session, faker.today, seed)
     # Last year's finalised assessment rounds and 调解能手, after the reviews whose findings they read.
     assessed = seed_assessment(session, faker.today, DEMO_PASSWORD, seed)
+    # 批量打印: last month's 协议书 batch, interrupted by a restart, waiting for 重试.
+    seed_print_jobs(session, faker.today)
     # 以案定补 claims of the last quarters, one in each state, through the services.
     claimed = seed_claims(session, faker.today)
     return {
