@@ -248,8 +248,8 @@ def _condition(term: str, quoted: list[str], catalogue: Catalogue) -> Condition:
 def _typed(fields: list[FieldInfo], operator: str, raw: str | None, quoted: list[str]) -> Condition:
     first = fields[0]
     if len({f.family for f in fields}) > 1:
-        keys = "、".join(f.key for f in fields)
-        raise ConditionError(f"“{first.label}”对应多个类型不同的字段（{keys}），请改用字段标识")
+        names = "、".join(f.key for f in fields)
+        raise ConditionError(f"“{first.label}”对应多个类型不同的字段（{names}），请改用字段标识")
     if first.group:
         raise ConditionError(f"“{first.label}”是重复组“{first.group}”里的字段，不能单独筛选")
     allowed = OPERATORS[first.family]

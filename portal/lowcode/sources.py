@@ -70,8 +70,9 @@ def file_kinds(field: dict[str, Any]) -> tuple[str, ...]:
 def max_size_mb(field: dict[str, Any]) -> float:
     """Return the largest size of one file of this field, in MB."""
     size = field.get("max_size")
-    ok = isinstance(size, int | float) and not isinstance(size, bool) and 0 < size <= MAX_SIZE_MB
-    return float(size) if ok else float(DEFAULT_MAX_SIZE_MB)
+    if isinstance(size, int | float) and not isinstance(size, bool) and 0 < size <= MAX_SIZE_MB:
+        return float(size)
+    return float(DEFAULT_MAX_SIZE_MB)
 
 
 def max_files(field: dict[str, Any]) -> int:

@@ -45,7 +45,7 @@ def coerce(
     field: dict[str, Any], raw: Any, options: list[dict[str, str]] | None = None
 ) -> tuple[Any, str | None]:
     """Return (stored value, None) or (None, Chinese error) for one non-repeat field."""
-    kind = field.get("type")
+    kind = str(field.get("type") or "")
     if kind in {"note", "repeat"}:
         return None, None
     if kind == "file":

@@ -300,7 +300,7 @@ class CaseAnswersMixin:
         if found is None:
             abort(404)
         if found.case_id is not None:
-            self.get_one(str(found.case_id))  # 404 outside the user's scope
+            self.get_one(str(found.case_id))  # type: ignore[attr-defined]  # 404 outside the user's scope
         if not attachments.readable(current_user._get_current_object(), found):
             abort(404)
         path = attachments.path_for(current_app.config["UPLOAD_FOLDER"], found.sha256)
