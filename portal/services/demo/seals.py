@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from portal.models.org import Organization, OrgKind, OrgLevel
 from portal.services.seals import draw_demo_seal
@@ -16,11 +17,17 @@ SEALED_KINDS = frozenset(
 )
 
 
+@lru_cache(maxsize=256)
+def _seal(name: str) -> bytes:
+    """Return the drawn seal of `name` (about 0.1 s each; a process seeding twice draws it once)."""
+    return draw_demo_seal(name)
+
+
 def seal_demo_orgs(orgs: Iterable[Organization]) -> int:
     """Give the issuing bodies among `orgs` a drawn demo seal (the root always); return how many."""
     count = 0
     for org in orgs:
         if org.parent_id is None or (org.level in SEALED_LEVELS and org.kind in SEALED_KINDS):
-            org.seal_png = draw_demo_seal(org.name)
+            org.seal_png = _seal(org.name)
             count += 1
     return count
