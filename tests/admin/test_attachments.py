@@ -229,3 +229,23 @@ def test_ledger_filters_by_a_register_label_and_exports_money_as_numbers(county,
     assert "马集调解员（马集镇人民调解委员会）" in [
         row[header.index("主持调解员")] for row in sheet.iter_rows(min_row=2, values_only=True)
     ]
+
+
+def test_a_paged_form_without_javascript_shows_every_page_with_step_anchors(app):
+    """Every page is in the HTML (the script only hides the others); the steps are plain anchors."""
+    from portal.lowcode import render
+
+    body = {
+        "sections": [
+            {"title": "甲", "page": "基本情况", "fields": [{"key": "a", "label": "字段一", "type": "text"}]},
+            {"title": "乙", "page": "证据材料", "fields": [{"key": "b", "label": "字段二", "type": "text"}]},
+        ]
+    }
+    with app.test_request_context():
+        html = str(render.section(body, {}, {}, "2026-12-07"))
+    assert 'href="#lowcode-page-1"' in html and 'href="#lowcode-page-2"' in html
+    assert 'id="lowcode-page-2"' in html and "字段一" in html and "字段二" in html
+    assert "第 2 步：证据材料" in html and 'class="lowcode-pager d-none"' in html
+    single = {"sections": [body["sections"][0]]}
+    with app.test_request_context():
+        assert "lowcode-steps" not in str(render.section(single, {}, {}, "2026-12-07"))
