@@ -16,14 +16,25 @@ from portal.models import (
     CaseCounter,
     CaseEvent,
     CaseEventKind,
+    CaseSource,
     CaseStatus,
     FollowUp,
+    Hearing,
+    HearingOutcome,
+    LeaderCharge,
+    LeaderLevel,
+    LeaderNote,
+    LeaderNoteKind,
+    Liaison,
+    LiaisonChannel,
+    LiaisonDirection,
+    LiaisonOutcome,
     MediationSession,
     Performance,
     ReferralRoute,
     SessionResult,
 )
-from portal.services import DomainError, case_records, cases, workflow
+from portal.services import DomainError, case_extras, case_records, cases, workflow
 from portal.services.workflow import STEPS
 from tests.factories import four_fixed, new_case
 
@@ -106,6 +117,76 @@ def perform(kind: CaseEventKind, case: Case, actor, county) -> None:
             )
         case K.VOID:
             cases.void(s, case, actor, reason="重复登记", today=t)
+        case _:
+            _perform_record_step(kind, case, actor, t)
+
+
+def _perform_record_step(kind: CaseEventKind, case: Case, actor, t: date) -> None:
+    """Take a step of the records beside the workflow (services.case_extras) with valid data."""
+    s = db.session
+    hearing = Hearing(
+        held_at=datetime(2026, 3, 9, 3, 0, tzinfo=UTC),
+        place="前李村调解室",
+        presiding="前李调解员",
+        parties_present="张三、李四",
+        questions="排水沟疏通费用",
+        outcome=HearingOutcome.CONSENSUS,
+        summary="各方同意费用均摊",
+    )
+    charge = LeaderCharge(
+        leader_name="张立新",
+        leader_post="马集镇党委书记",
+        level=LeaderLevel.TOWNSHIP,
+        started_on=t,
+        instructions="包案",
+    )
+    liaison = Liaison(
+        channel=LiaisonChannel.COURT,
+        direction=LiaisonDirection.OUT,
+        partner="清河县人民法院",
+        reason="诉前调解",
+        sent_on=t,
+    )
+    if kind in (K.LEADER_NOTE, K.LEADER_END, K.LIAISON_FEEDBACK, K.RECORD_VOID):
+        # The record the step is taken on, as an earlier step left it.
+        for record in (charge, liaison, hearing):
+            record.case = case
+            s.add(record)
+    match kind:
+        case K.HEARING:
+            case_extras.record_hearing(s, case, actor, hearing, today=t)
+        case K.LEADER:
+            case_extras.take_charge(s, case, actor, charge, today=t)
+        case K.LEADER_NOTE:
+            note = LeaderNote(kind=LeaderNoteKind.PROGRESS, noted_on=t, content="已走访双方")
+            case_extras.add_note(s, case, actor, charge, note, today=t)
+        case K.LEADER_END:
+            case_extras.end_charge(s, case, actor, charge, ended_on=t, note="风险已化解", today=t)
+        case K.LIAISON_OUT:
+            case_extras.open_liaison(s, case, actor, liaison, today=t)
+        case K.LIAISON_IN:
+            case.source = CaseSource.COURT  # a case the court sent
+            liaison.direction, liaison.sent_on, liaison.received_on = (
+                LiaisonDirection.IN,
+                None,
+                case.accepted_on,
+            )
+            case_extras.open_liaison(s, case, actor, liaison, today=t)
+        case K.LIAISON_FEEDBACK:
+            case_extras.record_feedback(
+                s,
+                case,
+                actor,
+                liaison,
+                feedback_on=t,
+                outcome=LiaisonOutcome.RETURNED,
+                feedback="退回",
+                today=t,
+            )
+        case K.RECORD_VOID:
+            case_extras.void_record(s, case, actor, hearing, reason="重复登记", today=t)
+        case _:
+            raise AssertionError(f"no data for step {kind}")
 
 
 # The steps that bring a fresh case to each status.
