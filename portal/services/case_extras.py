@@ -306,7 +306,7 @@ def check_liaison(liaison: Liaison, case: Case, today: date) -> None:
         not_future(getattr(liaison, name), today, what, name)
     if liaison.direction == LiaisonDirection.OUT:
         required(liaison.sent_on, "请填写移送日期", "sent_on")
-        if liaison.sent_on < case.accepted_on:
+        if liaison.sent_on is not None and liaison.sent_on < case.accepted_on:
             raise DomainError("移送日期不能早于受理日期", "sent_on")
     else:
         required(liaison.received_on, "请填写接收日期", "received_on")
@@ -315,7 +315,7 @@ def check_liaison(liaison: Liaison, case: Case, today: date) -> None:
                 f"{liaison.channel.label}移入的案件，纠纷来源应为「{SOURCE_OF_CHANNEL[liaison.channel].label}」",
                 "channel",
             )
-        if liaison.received_on > case.accepted_on:
+        if liaison.received_on is not None and liaison.received_on > case.accepted_on:
             raise DomainError("接收日期不能晚于受理日期", "received_on")
     if liaison.sent_on and liaison.received_on and liaison.received_on < liaison.sent_on:
         raise DomainError("接收日期不能早于移送日期", "received_on")
@@ -324,7 +324,7 @@ def check_liaison(liaison: Liaison, case: Case, today: date) -> None:
         required(liaison.outcome, "请选择对接结果", "outcome")
         required(liaison.feedback, "请填写反馈情况", "feedback")
         start = max(d for d in (liaison.sent_on, liaison.received_on, case.accepted_on) if d is not None)
-        if liaison.feedback_on < start:
+        if liaison.feedback_on is not None and liaison.feedback_on < start:
             raise DomainError(f"反馈日期不能早于{start:%Y-%m-%d}（受理、移送或接收日期）", "feedback_on")
         if liaison.direction == LiaisonDirection.IN:
             if liaison.outcome == LiaisonOutcome.SETTLED and case.agreement is None:
@@ -471,7 +471,7 @@ def liaison_kinds() -> list[tuple[str, str]]:
 
 def liaison_clause(value: str) -> Any:
     """Return the condition on `Case` of the ledger filter 对接类型 (a value of `liaison_kinds`)."""
-    conditions = [Liaison.voided_on.is_(None)]
+    conditions: list[Any] = [Liaison.voided_on.is_(None)]
     channel, _, direction = value.partition("_")
     if channel != "any":
         conditions.append(Liaison.channel == LiaisonChannel(channel))

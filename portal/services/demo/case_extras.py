@@ -352,7 +352,7 @@ def _liaisons(session: Session, rng: random.Random, today: date, now: datetime) 
             else None
         )
         later = slots.after(frozenset(CaseStatus) - {S.VOIDED, *MEDIATION_STATUSES}, moment) if done else None
-        if later is not None:
+        if later is not None and done is not None:
             _feedback(slots, liaison, later, done, FEEDBACK[done])
         added += 1
     out = list(
@@ -390,8 +390,9 @@ def _liaisons(session: Session, rng: random.Random, today: date, now: datetime) 
         )
         later = slots.after(frozenset(CaseStatus) - {S.VOIDED}, moment + timedelta(minutes=1))
         if later is not None and seq % 3 != 0:
-            liaison.received_on = liaison.sent_on
-            liaison.partner_reference = _reference(channel, liaison.sent_on.year, 100 + seq)
+            sent = clock.local_date(moment)
+            liaison.received_on = sent
+            liaison.partner_reference = _reference(channel, sent.year, 100 + seq)
             outcome = (LiaisonOutcome.SETTLED, LiaisonOutcome.FAILED, LiaisonOutcome.RETURNED)[seq % 3]
             _feedback(slots, liaison, later, outcome, PARTNER_FEEDBACK[outcome])
         added += 1
