@@ -418,3 +418,22 @@ def test_the_design_menu_is_closed_to_others(county, login_as, user):
     assert client.get("/admin/form_design/").status_code == 403
     assert client.post("/admin/form_design/create/", data={"type": kind.id}).status_code == 403
     assert db.session.scalar(select(FormDefinition).where(FormDefinition.dispute_type_id == kind.id)) is None
+
+
+def test_the_demo_leaves_a_draft_half_built(county):
+    """The demo's 民间借贷纠纷 has unpublished builder steps: a choice list and two conditional fields."""
+    from pathlib import Path
+
+    from portal.services.demo.form_draft import draft_in_progress
+
+    forms = Path(__file__).resolve().parents[2] / "forms" / "private_lending.yaml"
+    [(definition, version)] = formdefs.load_path(db.session, forms, None)
+    assert draft_in_progress(db.session) and not draft_in_progress(db.session)
+    assert definition.draft_dirty and schema.lint(definition.draft) == []
+    assert len(definition.undo_stack) == 4 and formdefs.undo_label(definition) == "保存字段“还款方式”"
+    changes = formdefs.draft_changes(definition)
+    assert "新增字段“已还款金额”（repaid_amount，金额（元））" in changes
+    assert "新增选项列表“还款方式”（4 个选项）" in changes
+    assert builder.describe(definition.draft, builder.find(definition.draft, "repay_method")["relevant"]) == (
+        "“是否已部分还款”等于“是”"
+    )

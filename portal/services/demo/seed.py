@@ -31,6 +31,7 @@ from portal.services.demo.assessment import seed_assessment
 from portal.services.demo.case_extras import seed_case_extras
 from portal.services.demo.cases import seed_cases
 from portal.services.demo.fake import DemoFaker, OrgSpec
+from portal.services.demo.form_draft import draft_in_progress
 from portal.services.demo.library import seed_library
 from portal.services.demo.print_jobs import seed_print_jobs
 from portal.services.demo.reviews import seed_reviews
@@ -209,6 +210,7 @@ def seed_demo(
 
     # The shipped dispute-type forms (forms/*.yaml), published, so the demo cases carry answers.
     forms = load_catalogue(session)
+    draft_in_progress(session)  # 民间借贷纠纷's next version, half built in the 表单设计器
     # Tens of thousands of case rows: audited as one summary event, not row by row (see audit.paused).
     with audit.paused():
         cases = seed_cases(session, faker, orgs, faker.today, count=max(20, round(CASES * scale)))
