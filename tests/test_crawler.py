@@ -139,6 +139,12 @@ POST_KEYS = [
     "rowid",
     "url",
     "next",
+    "line",
+    "amount",
+    "paid_on",
+    "payment_method",
+    "organization",
+    "period",
 ]
 FILTER_SAMPLES = 3
 LINK = re.compile(r'(?:href|src|action|data-url)="([^"]+)"')
@@ -211,6 +217,20 @@ def _build_ledger() -> None:
     db.session.add_all([document, job])
     db.session.commit()
     _build_screening(county, today)
+    _build_claim(county, today)
+
+
+def _build_claim(county: County, today: date) -> None:
+    """A 以案定补 claim of 马集 for the last ended quarter, adjusted once (its steps and lines are linked)."""
+    from portal.services import subsidy_claims
+
+    period = subsidy_claims.last_ended_period(today)
+    start, _end = subsidy_claims.period_bounds(period)
+    settled(db.session, county.users["entry_a"], county.mj, [county.mediators["马集调解员"]], start)
+    claim = subsidy_claims.declare(db.session, county.users["entry_a"], county.mj, period=period, today=today)
+    subsidy_claims.adjust(
+        db.session, claim, claim.lines[0], county.users["evaluator"], amount="80", reason="核减"
+    )
 
 
 def _build_screening(county: County, today: date) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from portal import clock
 from portal.models.document import DocumentKind, IssuedDocument
 from portal.pdf import Rendered, arabic_date, qr_data_url, render
-from portal.services.subsidy_claims import PaymentList, amount_in_words
+from portal.services.subsidy_payments import PaymentList, amount_in_words
 
 SUBJECT = "subsidy_payment"
 

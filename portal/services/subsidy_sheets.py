@@ -30,7 +30,7 @@ from portal.services.analysis_sheets import (
 )
 from portal.services.dispute_table import chinese_day
 from portal.services.sheets import text
-from portal.services.subsidy_claims import PaymentList
+from portal.services.subsidy_payments import PaymentList
 
 #: Two header rows: (first row text, columns it spans, second row texts or None when merged down).
 HEAD = (

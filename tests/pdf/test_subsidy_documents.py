@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.pdf import subsidy_documents
-from portal.services import subsidy_claims
+from portal.services import subsidy_claims, subsidy_payments
 from portal.services.deadlines import local_today
 from tests.assessment_ledger import settled
 from tests.pdf.official_samples import fetched_only_our_own, save_sample
@@ -27,7 +27,7 @@ def test_a_long_list_repeats_its_header_and_keeps_rows_whole(app, county):
     claim = subsidy_claims.declare(db.session, entry, county.mj, period=PERIOD, today=local_today())
     subsidy_claims.review(db.session, claim, county.users["evaluator"])
     subsidy_claims.approve(db.session, claim, county.users["admin"])
-    plist = subsidy_claims.payment_list(db.session, county.users["clerk"], county.root, PERIOD)
+    plist = subsidy_payments.payment_list(db.session, county.users["clerk"], county.root, PERIOD)
     assert not plist.is_draft
     hostile = '<img src="http://127.0.0.1:9/x">调解员'
     rows = [
@@ -61,7 +61,7 @@ def test_a_pending_claim_makes_the_list_a_draft(app, county):
     entry = county.users["entry_a"]
     settled(db.session, entry, county.mj, [county.mediators["马集调解员"]], date(2025, 1, 6))
     subsidy_claims.declare(db.session, entry, county.mj, period=PERIOD, today=local_today())
-    plist = subsidy_claims.payment_list(db.session, county.users["clerk"], county.root, PERIOD)
+    plist = subsidy_payments.payment_list(db.session, county.users["clerk"], county.root, PERIOD)
     assert plist.is_draft and subsidy_documents.is_draft(plist)
     fields = subsidy_documents.issue_fields(plist)
     assert fields["subject_type"].startswith("subsidy_payment:2025Q1:") and len(fields["subject_type"]) <= 40

@@ -49,7 +49,7 @@ from portal.pdf import (
     subsidy_documents,
 )
 from portal.pdf.fetcher import PortalFetcher
-from portal.services import analysis, analysis_notes, formdefs, subsidy_claims
+from portal.services import analysis, analysis_notes, formdefs, subsidy_payments
 from portal.services.analysis_periods import default_period
 from tests.conftest import PASSWORD
 from tests.security import fingerprint
@@ -272,8 +272,8 @@ def _documents(world: World) -> dict[DocumentKind, object]:
     rec = session.get(Recognition, world.own["recognition"])
     org = case.organization
     claim = session.get(SubsidyClaim, world.own["subsidy_claim"])
-    plist = subsidy_claims.PaymentList(org, "2026Q1", date(2026, 1, 1), date(2026, 3, 31), [claim], [], [])
-    plist.rows = [subsidy_claims.PaymentRow(claim, claim.lines[0].mediator_name, "", 1, claim.total)]
+    plist = subsidy_payments.PaymentList(org, "2026Q1", date(2026, 1, 1), date(2026, 3, 31), [claim], [], [])
+    plist.rows = [subsidy_payments.PaymentRow(claim, claim.lines[0].mediator_name, "", 1, claim.total)]
     report = analysis.build_report(session, org, default_period(org, clock.today()), clock.today())
     common = {"serial": "XSS0TEST0SERIAL", "original": None}
     return {

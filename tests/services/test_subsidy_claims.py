@@ -21,7 +21,7 @@ from portal.models.subsidy import (
     SubsidyClaim,
     SubsidyClaimCase,
 )
-from portal.services import DomainError, subsidy_claims, subsidy_sheets
+from portal.services import DomainError, subsidy_claims, subsidy_payments, subsidy_sheets
 from portal.services.deadlines import local_today
 from tests.assessment_ledger import add_evaluator, settled
 
@@ -264,7 +264,7 @@ def test_scope_period_and_amount_rules(county):
 
 
 def test_amount_in_words():
-    words = subsidy_claims.amount_in_words
+    words = subsidy_payments.amount_in_words
     assert words(Decimal("1005")) == "壹仟零伍元整"
     assert words(Decimal("100050")) == "壹拾万零伍拾元整"
     assert words(Decimal("1234567.89")) == "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"
@@ -281,14 +281,14 @@ def test_payment_list_and_its_workbook(county):
     pending = subsidy_claims.declare(
         db.session, county.users["entry_b"], county.ll, period=PERIOD, today=local_today()
     )
-    plist = subsidy_claims.payment_list(db.session, county.users["clerk"], county.root, PERIOD)
+    plist = subsidy_payments.payment_list(db.session, county.users["clerk"], county.root, PERIOD)
     assert {(r.mediator_name, r.cases, r.amount) for r in plist.rows} == {
         ("马集调解员", 2, Decimal(150)),
         ("前李调解员", 2, Decimal(250)),
     }
     assert plist.total == Decimal(400) and plist.pending == [pending] and plist.is_draft
     with pytest.raises(DomainError):
-        subsidy_claims.payment_list(db.session, county.users["entry_b"], county.mj, PERIOD)
+        subsidy_payments.payment_list(db.session, county.users["entry_b"], county.mj, PERIOD)
     book = load_workbook(BytesIO(subsidy_sheets.payment_workbook(plist, "文书甲", date(2025, 4, 20))))
     sheet = book["发放清单"]
     assert sheet["A1"].value == "清河县司法局2025年第一季度人民调解“以案定补”补贴发放清单（草稿）"

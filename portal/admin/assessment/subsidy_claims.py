@@ -36,7 +36,7 @@ from portal.models.auth import Role
 from portal.models.org import Organization
 from portal.models.subsidy import ClaimEventKind, ClaimStatus, SubsidyClaim, SubsidyClaimLine
 from portal.pdf import subsidy_documents
-from portal.services import DomainError, audit, subsidy_claims, subsidy_sheets
+from portal.services import DomainError, audit, subsidy_claims, subsidy_payments, subsidy_sheets
 from portal.services.deadlines import local_today
 from portal.services.scope import can_reach_org
 
@@ -344,11 +344,11 @@ class SubsidyClaimView(PrintMixin, SecureModelView):
 
     # --- the 发放清单 ------------------------------------------------------------------------------
 
-    def _payment_list(self) -> subsidy_claims.PaymentList:
+    def _payment_list(self) -> subsidy_payments.PaymentList:
         self._check_print()
         org = self._organization("org")
         period = self._period(subsidy_claims.last_ended_period(local_today()))
-        return subsidy_claims.payment_list(db.session, self._actor(), org, period)
+        return subsidy_payments.payment_list(db.session, self._actor(), org, period)
 
     @expose("/payment/")
     def payment(self) -> Any:
