@@ -265,6 +265,7 @@ class EntryUser(PortalUser):
                 "person_visited": "申请人",
                 "performance": "full",
                 "satisfaction": "5",
+                "evaluation": "satisfied",
                 "remaining_risk": "none",
                 "notes": "电话回访，协议已履行，双方满意。",
             }
