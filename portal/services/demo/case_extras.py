@@ -220,12 +220,15 @@ def _major_cases(session: Session, rng: random.Random, today: date, now: datetim
     return {"leader_charges": charges, "hearings": hearings}
 
 
-def _township(case: Case) -> str:
-    name = case.organization.name
-    for marker in ("镇", "乡", "街道"):
-        if marker in name:
-            return name[: name.index(marker) + len(marker)]
-    return data.COUNTY_NAME
+def _township(case: Case) -> str | None:
+    """Return the township (乡镇/街道) the case's organisation lies in, or None for a county body."""
+    org = case.organization
+    while org is not None:
+        for full, short in data.TOWNSHIPS:
+            if org.name.startswith((full, short)):
+                return full
+        org = org.parent
+    return None
 
 
 def _charge(
@@ -236,9 +239,12 @@ def _charge(
         return False
     moment, status = slot
     started = clock.local_date(moment)
+    township = _township(case)
+    county = county or township is None
     name, post = rng.choice(COUNTY_LEADERS if county else TOWNSHIP_LEADERS)
-    if not county:
-        post = _township(case) + post
+    if township is not None and not county:
+        head = "镇长" if township.endswith("镇") else "乡长" if township.endswith("乡") else "办事处主任"
+        post = township + post.replace("镇长", head)
     charge = LeaderCharge(
         case=case,
         leader_name=name,
@@ -424,7 +430,8 @@ def _partner(case: Case, channel: LiaisonChannel) -> str:
         return COURT
     if channel == LiaisonChannel.POLICE:
         township = _township(case)
-        return f"{data.COUNTY_NAME}公安局{township.removeprefix(data.COUNTY_NAME)}派出所"
+        short = dict(data.TOWNSHIPS).get(township or "", "城关")
+        return f"{data.COUNTY_NAME}公安局{short}派出所"
     return PETITION_OFFICE
 
 
