@@ -140,6 +140,19 @@ def rename_section(body: dict[str, Any], section: int, title: str) -> dict[str, 
     return body
 
 
+def set_section_condition(body: dict[str, Any], section: int, relevant: str | None) -> dict[str, Any]:
+    """Show a whole section only when `relevant` holds (None or empty: always shown)."""
+    body = copy.deepcopy(body)
+    parts = schema.sections(body)
+    if not 0 <= section < len(parts):
+        raise BuildError("分组不存在")
+    if relevant:
+        parts[section]["relevant"] = relevant
+    else:
+        parts[section].pop("relevant", None)
+    return body
+
+
 def move_section(body: dict[str, Any], section: int, step: int) -> dict[str, Any]:
     """Move a section up (-1) or down (+1)."""
     body = copy.deepcopy(body)

@@ -96,7 +96,7 @@
 
   // --- 2. the field page ----------------------------------------------------------------------------
   function initFieldForm() {
-    var form = document.querySelector(".builder-field-form");
+    var form = document.querySelector(".builder-condition-form");  // a field's page, or a section's
     if (!form) return;
     var spec = JSON.parse(document.getElementById("condition-spec").textContent);
     var type = document.getElementById("type");
@@ -113,7 +113,7 @@
       if (node) node.classList.toggle("d-none", !visible);
     }
     function toggle() {
-      show(".builder-options", type.value === "select_one" || type.value === "select_multiple");
+      if (type) show(".builder-options", type.value === "select_one" || type.value === "select_multiple");
       show(".builder-required-expr", checked("required_mode") === "expr");
       var mode = checked("relevant_mode");
       show(".builder-rules-editor", mode === "rules");
@@ -212,7 +212,7 @@
     var joinSelect = document.getElementById("relevant_join");
     joinSelect.addEventListener("change", function () { spec.join = joinSelect.value; renumber(); });
     (spec.rules || []).forEach(addRule);
-    type.addEventListener("change", toggle);
+    if (type) type.addEventListener("change", toggle);
     form.querySelectorAll('input[name="required_mode"], input[name="relevant_mode"]').forEach(function (r) {
       r.addEventListener("change", toggle);
     });

@@ -437,3 +437,39 @@ def test_the_demo_leaves_a_draft_half_built(county):
     assert builder.describe(definition.draft, builder.find(definition.draft, "repay_method")["relevant"]) == (
         "“是否已部分还款”等于“是”"
     )
+
+
+def test_a_section_is_shown_by_a_condition_from_menus(county, login_as, draft):
+    """A section's condition is picked from rows over the other sections' fields, and read back in words."""
+    body = builder.add_section(draft.draft, "受伤情况")
+    body = builder.add_field(body, {"key": "hospital", "label": "就诊医院", "type": "text"}, 1)
+    formdefs.save_draft(db.session, draft, body, None)
+    client = login_as("admin")
+    page = client.get(f"/admin/form_definitions/section/?id={draft.id}&section=1").text
+    assert '"key": "injured"' in page and '"key": "hospital"' not in page  # its own fields are not offered
+    response = client.post(
+        f"/admin/form_definitions/section/?id={draft.id}&section=1",
+        data={
+            "lock_version": draft.version,
+            "relevant_mode": "rules",
+            "rule-0-field": "injured",
+            "rule-0-op": "eq",
+            "rule-0-value": "true",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(draft)
+    assert schema.sections(draft.draft)[1]["relevant"] == "${injured} = true"
+    assert (
+        "显示条件：“是否有人受伤”等于“是”"
+        in client.get(f"/admin/form_definitions/details/?id={draft.id}").text
+    )
+    assert formdefs.undo_label(draft) == "保存分组“受伤情况”的显示条件"
+    client.post(
+        f"/admin/form_definitions/section/?id={draft.id}&section=1",
+        data={"lock_version": draft.version, "relevant_mode": "always"},
+    )
+    db.session.refresh(draft)
+    assert "relevant" not in schema.sections(draft.draft)[1]
+    assert client.get(f"/admin/form_definitions/section/?id={draft.id}&section=9").status_code == 404
+    assert client.get(f"/admin/form_definitions/section/?id={draft.id}&section=x").status_code == 404

@@ -467,6 +467,11 @@ CUSTOM: dict[str, Spec] = {
     "form_definitions.language_view": Spec(
         "write", query=lambda ids: {"id": ids["form_definition"]}, form=lambda ids: {"language2": "English"}
     ),
+    "form_definitions.section_view": Spec(
+        "write",
+        query=lambda ids: {"id": ids["form_definition"], "section": "0"},
+        form=lambda ids: {"relevant_mode": "always"},
+    ),
     "form_design.index": Spec("read"),
     "form_design.elsewhere": Spec("read", ok=REDIRECT),
     "form_design.create": Spec("write", form=lambda ids: {"type": ids["dispute_type"]}, ok=REDIRECT),

@@ -157,6 +157,21 @@ def posted_rules(formdata: Any) -> list[builder.Rule]:
     return rules
 
 
+class SectionConditionForm(PortalForm):
+    """When a whole section is shown: always, when rows of conditions hold, or by an expression."""
+
+    lock_version = HiddenField()
+    relevant_mode = RadioField(
+        "显示",
+        choices=[("always", "总是显示"), ("rules", "满足条件时显示"), ("expr", "按表达式（高级）")],
+        default="always",
+    )
+    relevant_join = SelectField(
+        "条件之间", choices=list(builder.JOINS.items()), default="and", validate_choice=False
+    )
+    relevant = StringField("显示条件（表达式）", [validators.Length(max=1000)])
+
+
 class ChoiceListForm(PortalForm):
     """A named choice list kept with the form, reusable by its select fields."""
 

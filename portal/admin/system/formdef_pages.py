@@ -11,7 +11,13 @@ from flask_admin import expose
 
 from portal.admin.base import SecureModelView
 from portal.admin.guards import parse_int
-from portal.admin.system.formdef_forms import ChoiceListForm, FieldForm, LanguageForm, posted_rules
+from portal.admin.system.formdef_forms import (
+    ChoiceListForm,
+    FieldForm,
+    LanguageForm,
+    SectionConditionForm,
+    posted_rules,
+)
 from portal.extensions import db
 from portal.lowcode import builder, schema
 from portal.models.formdef import FormDefinition
@@ -124,18 +130,10 @@ class BuilderPages(SecureModelView):
         elif not form.key.data:
             taken = {k for v in definition.versions for k in schema.fields_by_key(v.body)}
             form.key.data = builder.generate_key(body, form.label.data, taken)
-        mode = form.relevant_mode.data
-        if mode == "always":
-            form.relevant.data = ""
-        elif mode == "rules":
-            try:
-                form.relevant.data = builder.condition_text(body, rules, join)
-            except builder.BuildError as error:
-                form.relevant_mode.errors = [str(error)]
-                return False
-        elif not (form.relevant.data or "").strip():
-            form.relevant.errors = ["请填写显示条件，或选择“总是显示”"]
+        text = self._condition(form, body, join, rules)
+        if text is None:
             return False
+        form.relevant.data = text
         field = form.field(form.type.data)
         try:
             if existing is None:
@@ -151,6 +149,74 @@ class BuilderPages(SecureModelView):
             flash("字段未保存，请修改以下问题：" + "；".join(p.message for p in own), "error")
             return False
         return self._save(definition, new_body, f"已保存字段“{field['label']}”")
+
+    @expose("/section/", methods=("GET", "POST"))
+    def section_view(self) -> Any:
+        """Show a whole section only when a condition holds, picked from rows like a field's."""
+        definition = self._definition()
+        body = definition.draft
+        parts = schema.sections(body)
+        number = parse_int(request.args.get("section"))
+        if number is None or not 0 <= number < len(parts):
+            abort(404)
+        part = parts[number]
+        form = SectionConditionForm(lock_version=definition.version)
+        join, rules = "and", list[builder.Rule]()
+        if request.method == "GET":
+            found = builder.condition_rules(body, part.get("relevant"))
+            form.relevant.data = part.get("relevant") or ""
+            if not part.get("relevant"):
+                form.relevant_mode.data = "always"
+            elif found is None:
+                form.relevant_mode.data = "expr"
+            else:
+                form.relevant_mode.data = "rules"
+                join, rules = found
+        else:
+            join, rules = request.form.get("relevant_join", "and"), posted_rules(request.form)
+        if form.validate_on_submit():
+            text = self._condition(form, body, join, rules)
+            if text is not None:
+                new_body = builder.set_section_condition(body, number, text)
+                before = set(schema.lint(body))
+                own = [p for p in schema.lint(new_body) if p not in before]  # what this condition breaks
+                if own:
+                    form.relevant_mode.errors = [str(p) for p in own]
+                elif self._save(definition, new_body, f"已保存分组“{part.get('title')}”的显示条件"):
+                    return self._back(definition)
+        inside = {f.get("key") for f in part.get("fields") or []}
+        inside |= {i.get("key") for f in part.get("fields") or [] for i in f.get("fields") or []}
+        return self.render(
+            "admin/forms/section.html",
+            definition=definition,
+            form=form,
+            title=part.get("title"),
+            spec={
+                "fields": [f for f in _condition_fields(body, None, None) if f["key"] not in inside],
+                "join": join,
+                "rules": [vars(r) for r in rules],
+                "joins": builder.JOINS,
+            },
+            return_url=self.get_url(".details_view", id=definition.id),
+        )
+
+    @staticmethod
+    def _condition(form: Any, body: dict[str, Any], join: str, rules: list[builder.Rule]) -> str | None:
+        """Return the posted display condition ('' for always), or None with the error on the form."""
+        mode = form.relevant_mode.data
+        if mode == "always":
+            return ""
+        if mode == "rules":
+            try:
+                return builder.condition_text(body, rules, join)
+            except builder.BuildError as error:
+                form.relevant_mode.errors = [str(error)]
+                return None
+        text = (form.relevant.data or "").strip()
+        if not text:
+            form.relevant.errors = ["请填写显示条件，或选择“总是显示”"]
+            return None
+        return text
 
     @expose("/language/", methods=("POST",))
     def language_view(self) -> Any:
