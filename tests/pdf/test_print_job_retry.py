@@ -4,6 +4,7 @@ every document is issued once with the serial on its page. Also the 协议书 ba
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -285,3 +286,63 @@ def sync_one(app):
     app.config["PRINT_JOBS_SYNC"] = True
     app.extensions.pop("print_jobs", None)
     return app
+
+
+def test_on_rq_a_retry_is_a_new_queue_entry_that_makes_only_the_rest(app, county, honours, monkeypatch):
+    """With REDIS_URL: the worker's attempt fails on the third certificate; 重试 enqueues the job under a new
+    name, and the next worker run lays out only the third and fourth."""
+    from rq import Queue, SimpleWorker
+
+    connection = _redis()
+    name = f"portal-print-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setitem(app.config, "PRINT_JOBS_QUEUE", name)
+    app.extensions.pop("print_jobs", None)
+    monkeypatch.setattr(job_run, "CHUNK", 1)
+    monkeypatch.setattr(job_run, "PART", 2)
+    batch = certificates.certificate_batch
+    laid_out: list[str] = []
+    crash = [True]
+
+    def once_broken(items, originals=None):
+        names = [rec.mediator.name for rec, _serial in items]
+        if crash[0] and NAMES[2] in names:
+            raise RuntimeError("worker ran out of memory")
+        laid_out.extend(names)
+        return batch(items, originals)
+
+    monkeypatch.setattr(certificates, "certificate_batch", once_broken)
+    queue = Queue(name, connection=connection)
+    clerk = county.users["clerk"]
+    try:
+        with app.test_request_context():
+            job = print_jobs.submit(db.session, clerk, "certificates", year=2025)
+        first_name = print_jobs.runner_for(app).rq_id(job)
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        db.session.expire_all()
+        assert db.session.get(PrintJob, job.id).status == PrintJobStatus.FAILED
+        assert laid_out == list(NAMES[:2])
+
+        crash[0] = False
+        with app.test_request_context():
+            assert print_jobs.retry(db.session, clerk, job) == 2
+        assert print_jobs.runner_for(app).rq_id(job) != first_name and queue.count == 1
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        db.session.expire_all()
+        job = db.session.get(PrintJob, job.id)
+        assert job.status == PrintJobStatus.DONE and job.pages == 4, job.error
+        assert laid_out == list(NAMES)  # the first two once, then only the rest
+        serials = [r.serial for r in _issued()]
+        assert len(serials) == len(set(serials)) == 4
+    finally:
+        queue.delete(delete_jobs=True)
+
+
+def _redis():
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.5)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    return connection
