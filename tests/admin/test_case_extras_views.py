@@ -172,6 +172,25 @@ def test_scope_roles_and_garbage(county, login_as, auth, mediating):
         f"/admin/cases/liaison/feedback/?id={case.id}&liaison=0",
     ):
         assert client.get(url).status_code == 404, url
+    # Garbage in the form: a Chinese message under the field, nothing saved, never a 500.
+    garbage = {
+        "leader": "999999",
+        "leader_post": "x",
+        "level": "galactic",
+        "started_on": "2026-13-45",
+        "instructions": "x",
+        "lock_version": "abc",
+    }
+    response = client.post(f"/admin/cases/leader/?id={case.id}", data=garbage)
+    assert response.status_code == 200 and "Not a valid" not in response.text
+    assert "请选择包案领导或填写姓名" in response.text
+    feedback = {"feedback_on": "yesterday", "outcome": "won", "feedback": "x", "lock_version": "1"}
+    assert (
+        client.post(f"/admin/cases/liaison/feedback/?id={case.id}&liaison=1", data=feedback).status_code
+        == 404
+    )
+    db.session.expire_all()
+    assert case.leader_charges == []
     auth.logout()
     evaluator = login_as("evaluator")
     assert evaluator.get(f"/admin/cases/hearing/?id={case.id}").status_code == 403
@@ -248,7 +267,13 @@ def test_charge_ends_when_the_case_closes(county, mediating):
     mediate(db.session, case, entry, today)
     from portal.models import Agreement, AgreementForm, FollowUp, Performance
 
-    case_records.settle(db.session, case, entry, Agreement(form=AgreementForm.WRITTEN, signed_on=today, terms="和解"), today=today)
+    case_records.settle(
+        db.session,
+        case,
+        entry,
+        Agreement(form=AgreementForm.WRITTEN, signed_on=today, terms="和解"),
+        today=today,
+    )
     visit = FollowUp(
         visited_on=today,
         visitor="回访员",
@@ -331,7 +356,11 @@ def test_referrals_in_and_out_with_feedback_filter_and_dashboard(county, login_a
     card = card[: card.index("</table>")]
     cells = re.findall(r"<td>(\w+对接)</td><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>", card)
     counts = {label: tuple(re.sub(r"<[^>]+>", "", c).strip() for c in pair) for label, *pair in cells}
-    assert counts == {"诉调对接": ("1 件", "0 件"), "警调对接": ("0 件", "1 件"), "访调对接": ("0 件", "0 件")}
+    assert counts == {
+        "诉调对接": ("1 件", "0 件"),
+        "警调对接": ("0 件", "1 件"),
+        "访调对接": ("0 件", "0 件"),
+    }
     court_in = dict((label, pair[0]) for label, *pair in cells)["诉调对接"]
     link = re.search(r'href="([^"]+)"', court_in).group(1).replace("&amp;", "&")
     assert from_court.number in client.get(link).text
