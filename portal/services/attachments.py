@@ -209,6 +209,25 @@ def _by_ids(session: Session, ids: Iterable[int]) -> list[Attachment]:
     return list(session.scalars(select(Attachment).where(Attachment.id.in_(ids)))) if ids else []
 
 
+def read(folder: str | Path, attachment: Attachment) -> tuple[bytes, str] | None:
+    """Return the file's bytes and the MIME type its content shows; None when the file is missing, does not
+    match its recorded hash, or is no longer one of the accepted kinds (never served as something else)."""
+    try:
+        path = path_for(folder, attachment.sha256)
+        data = path.read_bytes()
+    except (ValueError, OSError):
+        return None
+    kind = sniff(data[:16])
+    if kind is None or hashlib.sha256(data).hexdigest() != attachment.sha256:
+        return None
+    return data, sources.FILE_KINDS[kind][1]
+
+
+def download_name(attachment: Attachment) -> str:
+    """Return the name offered on download: the stored name without anything a header could not carry."""
+    return re.sub(r"[\x00-\x1f\x7f\"\\/]", "", attachment.name).strip() or f"附件{attachment.id}"
+
+
 def readable(user: User, attachment: Attachment | None) -> bool:
     """Return whether the user may download this file: the case in scope, or their own pending upload."""
     if attachment is None:

@@ -3,9 +3,10 @@
 Each register answers `[{"value": id, "label": what people read, "parent": the cascade key}]`:
 
 - `organizations` — the user's subtree, revoked ones left out; parent: the parent organisation's id.
-- `townships` — the township-level 人民调解委员会 of the user's county (addresses are geography, so the
-  whole county, not only the subtree), shown by the township's name; parent: the county organisation's
-  code, which a definition's region list uses as its county option's value (清河县 → `清`).
+- `townships` — the township-level 人民调解委员会 the user reaches: every one of the county for a county
+  user, a township's own for a township user (in its subtree or above it: a 司法所's committee), shown
+  by the township's name; parent: the county organisation's code, which a definition's region list
+  uses as its county option's value (清河县 → `清`).
 - `mediators` — serving mediators of the user's subtree, with their organisation; parent: its id.
 - `experts` — experts in the pool of the subtree or above it (the county's pool), with profession.
 - `dispute_types` — the active dictionary; parent: the category's id (category → sub-type).
@@ -14,8 +15,9 @@ Each register answers `[{"value": id, "label": what people read, "parent": the c
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal.models.auth import User
@@ -54,6 +56,7 @@ def _townships(session: Session, user: User) -> list[Option]:
             .where(
                 Organization.path.startswith(county.path, autoescape=True),
                 Organization.level == OrgLevel.TOWNSHIP,
+                _reached(user),
                 Organization.kind == OrgKind.COMMITTEE,
                 Organization.status != OrgStatus.REVOKED,
             )
@@ -64,6 +67,11 @@ def _townships(session: Session, user: User) -> list[Option]:
             label = org.name.removesuffix("人民调解委员会") or org.name
             options.append({"value": str(org.id), "label": label, "parent": county.code})
     return options
+
+
+def _reached(user: User) -> Any:
+    """Return the clause of the organisations a user reaches: its subtree, and its township above it."""
+    return or_(org_in_scope(user, Organization.id), Organization.id.in_(user.organization.ancestor_ids))
 
 
 def _mediators(session: Session, user: User) -> list[Option]:

@@ -249,3 +249,17 @@ def test_a_paged_form_without_javascript_shows_every_page_with_step_anchors(app)
     single = {"sections": [body["sections"][0]]}
     with app.test_request_context():
         assert "lowcode-steps" not in str(render.section(single, {}, {}, "2026-12-07"))
+
+
+def test_a_file_changed_on_disk_is_not_served(county, login_as, form, app):
+    """The bytes must still match the recorded sha256 and be a PDF/JPEG/PNG: else 404 and the log says why."""
+    client = login_as("entry_a")
+    assert _register(client, county, **{"answers.scan": (io.BytesIO(PDF), "协议.pdf")}).status_code == 302
+    [kept] = _latest().answers["scan"]
+    found = db.session.get(Attachment, kept["id"])
+    path = attachments.path_for(app.config["UPLOAD_FOLDER"], found.sha256)
+    path.write_bytes(b"<html><script>alert(1)</script></html>")
+    assert client.get(f"/admin/cases/attachment/?id={found.id}").status_code == 404
+    assert (
+        attachments.download_name(Attachment(id=3, name='a"\r\nX-Evil: 1/..\\b.pdf')) == "aX-Evil: 1..b.pdf"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import operator as op
 from typing import Any
 
@@ -303,15 +304,22 @@ class CaseAnswersMixin:
             self.get_one(str(found.case_id))  # type: ignore[attr-defined]  # 404 outside the user's scope
         if not attachments.readable(current_user._get_current_object(), found):
             abort(404)
-        path = attachments.path_for(current_app.config["UPLOAD_FOLDER"], found.sha256)
-        if not path.is_file():
-            current_app.logger.error("attachment %s: file %s missing", found.id, path)
+        served = attachments.read(current_app.config["UPLOAD_FOLDER"], found)
+        if served is None:
+            current_app.logger.error(
+                "attachment %s: its file is missing or does not match its hash", found.id
+            )
             abort(404)
+        data, mimetype = served
         start_writing()
         attachments.audit_download(db.session, found)
         db.session.commit()
         return send_file(
-            path, mimetype=found.content_type, as_attachment=True, download_name=found.name, max_age=0
+            io.BytesIO(data),
+            mimetype=mimetype,
+            as_attachment=True,
+            download_name=attachments.download_name(found),
+            max_age=0,
         )
 
     # --- the case page ----------------------------------------------------------------------------

@@ -51,8 +51,10 @@ class RegisterAnswers:
             if not source or field.get("type") != "select_one":
                 continue
             options = self.options(org_id, source)
-            if source == "townships":
-                chosen = self._township(org_id, options, body, key, filled)
+            if source == "townships":  # the case's own township, among the county's
+                county = self.session.get(Organization, org_id)
+                root = county.ancestor_ids[0] if county is not None else org_id
+                chosen = self._township(org_id, self.options(root, source), body, key, filled)
             elif source == "experts" and self.rng.random() > EXPERT_SHARE:
                 chosen = None
             else:
@@ -76,7 +78,14 @@ class RegisterAnswers:
         if not options or not isinstance(county_key, str) or self.rng.random() > LOCAL_SHARE:
             return None
         org = self.session.get(Organization, org_id)
-        own = [o for o in options if org is not None and int(o["value"]) in org.ancestor_ids]
+        above = org.ancestor_ids if org is not None else []
+        offices = set(above[1:])  # the case's township-level offices, the county left out
+
+        def own_township(option: dict[str, str]) -> bool:
+            committee = self.session.get(Organization, int(option["value"]))
+            return committee is not None and (committee.id in above or committee.parent_id in offices)
+
+        own = [o for o in options if own_township(o)]
         chosen = own[0] if own else self.rng.choice(options)
         # Walk the cascade up: the county whose value is the township's parent, its city, its province.
         parent_value: str | None = chosen.get("parent")
