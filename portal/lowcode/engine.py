@@ -101,7 +101,8 @@ def context_values(
     """Return what expressions see: top-level values, a repeat field's column as a list, the row's own."""
     values = dict(top)
     for key, group in form.group_of.items():
-        rows = top.get(group) if isinstance(top.get(group), list) else []
+        found = top.get(group)
+        rows = found if isinstance(found, list) else []
         values[key] = [r.get(key) for r in rows if isinstance(r, dict)]
     if row is not None:
         values.update(row)

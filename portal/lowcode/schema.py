@@ -297,11 +297,8 @@ def lint(body: Any) -> list[Problem]:
 
 def _labelled(body: dict[str, Any], problems: list[Problem]) -> list[Problem]:
     """Give each problem of a field that field's label."""
-    labels = {k: f.get("label") for k, f in fields_by_key(body).items()}
-    return [
-        Problem(p.key, p.message, p.label or (label if isinstance(label := labels.get(p.key or ""), str) else None))
-        for p in problems
-    ]
+    labels = {k: f["label"] for k, f in fields_by_key(body).items() if isinstance(f.get("label"), str)}
+    return [Problem(p.key, p.message, p.label or labels.get(p.key or "")) for p in problems]
 
 
 def _section_name(section: dict[str, Any], number: int) -> str:
@@ -432,9 +429,9 @@ def _field_problems(field: Any, choices: dict, seen: dict[str, int], inside_repe
         if kind in {"note", "repeat"}:
             bad(f"{TYPES[kind]}不能设置默认值")
         else:
-            _, error = coerce(field, field["default"], options=_default_options(field, choices))
-            if error:
-                bad(f"默认值无效：{error}")
+            _, default_error = coerce(field, field["default"], options=_default_options(field, choices))
+            if default_error:
+                bad(f"默认值无效：{default_error}")
     for text_property in ("help", "constraint_message"):
         if field.get(text_property) is not None and not isinstance(field[text_property], str):
             bad(f"{PROPERTY_LABELS[text_property]}必须是文本")
@@ -569,7 +566,8 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     changes: list[str] = []
     for key, field in after.items():
         if key not in before:
-            changes.append(f"新增字段“{field.get('label')}”（{key}，{TYPES.get(field.get('type'), '?')}）")
+            kind = TYPES.get(str(field.get("type")), "?")
+            changes.append(f"新增字段“{field.get('label')}”（{key}，{kind}）")
     for key, field in before.items():
         if key not in after:
             changes.append(f"删除字段“{field.get('label')}”（{key}）")
