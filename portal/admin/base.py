@@ -292,8 +292,15 @@ class SecureModelView(ModelView):
         clause = self.scope_clause()
         return query if clause is None else query.filter(clause)
 
+    def page_scope_clause(self) -> ColumnElement[bool] | None:
+        """Return the scope clause of the list's rows (the same rows as `scope_clause`; a view may word it
+        so the database reads them another way, see `CaseView`)."""
+        return self.scope_clause()
+
     def get_query(self) -> Any:
-        return self._scoped(super().get_query())
+        clause = self.page_scope_clause()
+        query = super().get_query()
+        return query if clause is None else query.filter(clause)
 
     def get_count_query(self) -> Any:
         return self._scoped(super().get_count_query())

@@ -148,6 +148,26 @@ def term_clauses(session: Session, term: str) -> tuple[ColumnElement[bool], Colu
     return (exact if hits(session, match) > DENSE_HITS else indexed), indexed
 
 
+def dense_hits(session: Session, search: str) -> list[int] | None:
+    """Return the index hits of each term of a quick search when every term is dense, else None.
+
+    Dense terms are the ones the page query finds by walking the date order (`term_clauses`); a rare
+    term's id list drives the query by itself. None also when the index is absent or cannot help.
+    """
+    if not available(session.connection()):
+        return None
+    counts = []
+    for term in search.split():
+        match = phrase(term)
+        if match is None:
+            return None
+        found = hits(session, match)
+        if found <= DENSE_HITS:
+            return None
+        counts.append(found)
+    return counts or None
+
+
 def register(session_factory: Any) -> None:
     """Keep the index in step with every flush that adds a case or changes a searched field."""
 

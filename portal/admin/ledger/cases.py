@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.helpers import get_mdict_item_or_list
@@ -66,7 +66,7 @@ from portal.models.case import (
 )
 from portal.models.dictionary import DisputeType
 from portal.models.people import Expert, Mediator, MediatorStatus
-from portal.services import cases, workflow
+from portal.services import cases, list_plan, workflow
 from portal.services import search as search_index
 from portal.services.deadlines import (
     assess,
@@ -271,6 +271,48 @@ class CaseView(CaseExtrasMixin, CaseAnswersMixin, CasePrintMixin, FindingRegistr
                 joinedload(Case.organization), joinedload(Case.dispute_type).joinedload(DisputeType.parent)
             )
         )
+
+    def get_list(
+        self,
+        page: int | None,
+        sort_column: str | None,
+        sort_desc: bool,
+        search: str | None,
+        filters: Any,
+        execute: bool = True,
+        page_size: int | None = None,
+    ) -> Any:
+        g.case_walk_by_date = self._walk_by_date(page, sort_column, search, filters, page_size)
+        try:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        finally:
+            g.pop("case_walk_by_date", None)
+
+    def _walk_by_date(
+        self, page: int | None, sort_column: str | None, search: str | None, filters: Any, size: int | None
+    ) -> bool:
+        """SQLite, below the root, newest first, no column filter: whether the page query should walk the
+        date index rather than read the subtree by organisation (`services.list_plan`)."""
+        if db.session.get_bind().dialect.name != "sqlite" or current_user.organization.parent_id is None:
+            return False
+        sort = sort_column or (self.column_default_sort[0][0] if self.column_default_sort else None)
+        if page is None or filters or sort != "accepted_on":
+            return False
+        subtree, total = list_plan.subtree_share(db.session, current_user)
+        kept = 1.0
+        if search and search.strip():
+            counts = search_index.dense_hits(db.session, search)
+            if counts is None or total <= 0:
+                return False
+            for found in counts:
+                kept *= found / total
+        return list_plan.walk_by_date((page + 1) * (size or self.page_size), subtree, total, kept)
+
+    def page_scope_clause(self) -> Any:
+        if g.get("case_walk_by_date"):
+            # The same rows; `+ 0` only keeps SQLite off the organisation index (services/list_plan.py).
+            return org_in_scope(current_user, Case.organization_id + 0)
+        return self.scope_clause()
 
     def export_records(self, query: Any, columns: list[tuple[str, str]]) -> Any:
         # Cases, parties, mediators, agreements and follow-ups read in bulk as rows (ledger.export_rows).
