@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.extensions import db
 from portal.lowcode import schema
@@ -244,3 +246,54 @@ def test_hidden_needs_a_calculation():
     ]
     hidden = {"key": "x", "label": "甲", "type": "integer", "calculate": "count(${victims})", "hidden": True}
     assert schema.lint(body_with(hidden)) == []
+
+
+_leaf = st.sampled_from(
+    [
+        "${injured}",
+        "${injured_count}",
+        "${accident_date}",
+        "${plate}",
+        "${insurance}",
+        "${liability}",
+        "${victims}",
+        "${level}",
+        "${cost}",
+        "${witness_name}",
+        "3",
+        "'full'",
+        "'2026-01-01'",
+        "true",
+        "null",
+        "today()",
+        ".",
+    ]
+)
+
+
+def _compose(children):
+    binary = st.tuples(
+        children, st.sampled_from(["+", "*", "=", "!=", "<", ">=", "and", "or", "in", "not in"]), children
+    )
+    return st.one_of(
+        binary.map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(children, children, children).map(lambda t: f"if({t[0]}, {t[1]}, {t[2]})"),
+        children.map(lambda c: f"count-if(${{victims}}, {c})"),
+        children.map(lambda c: f"sum-if(${{cost}}, {c})"),
+        st.tuples(children, children).map(lambda t: f"days({t[0]}, {t[1]})"),
+        children.map(lambda c: f"length({c})"),
+        children.map(lambda c: f"sum({c})"),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(_leaf, _compose, max_leaves=8),
+    st.sampled_from(["relevant", "constraint", "calculate"]),
+    st.sampled_from(["text", "integer", "date", "boolean"]),
+    st.sampled_from(["top", "row"]),
+)
+def test_any_expression_is_checked_without_crashing(text, prop, kind, where):
+    """Whatever is written, lint answers with named problems or none, and never raises."""
+    for problem in schema.lint(body_with(probe(text, kind=kind, prop=prop), where)):
+        assert problem.key in {"probe", None} and problem.message
