@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.lowcode import builder, engine, expr, schema
-from portal.models import DisputeType, FormDefinition
+from portal.models import AuditEvent, DisputeType, FormDefinition
 from portal.services import DomainError, formdefs
 
 Rule = builder.Rule
@@ -227,7 +227,14 @@ def test_undo_steps_back_until_publish(county, draft):
     assert formdefs.undo_label(draft) == "已添加字段“字段21”"
     with pytest.raises(DomainError, match="已被他人修改"):
         formdefs.undo(db.session, draft, draft.version - 1)
+    audited = select(AuditEvent).where(
+        AuditEvent.entity == "form_definition", AuditEvent.entity_id == str(draft.id)
+    )
+    before = len(db.session.scalars(audited).all())
     assert formdefs.undo(db.session, draft, draft.version) == "已添加字段“字段21”"
+    [*_, last] = db.session.scalars(audited.order_by(AuditEvent.id)).all()
+    assert len(db.session.scalars(audited).all()) == before + 1  # the undo is a change like any other
+    assert "draft" in last.changes and "undo_stack" not in last.changes
     assert "x21" not in schema.fields_by_key(draft.draft) and "x20" in schema.fields_by_key(draft.draft)
     formdefs.publish(db.session, draft, None)
     assert draft.undo_stack is None and formdefs.undo_label(draft) is None
