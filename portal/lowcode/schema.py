@@ -425,6 +425,8 @@ def _field_problems(field: Any, choices: dict, seen: dict[str, int], inside_repe
             bad("隐藏须为 true 或 false")
         elif not field.get("calculate"):
             bad("只有设置了计算公式的字段可以隐藏（隐藏字段不显示，值由公式算出）")
+        elif any(field.get(name) not in (None, False, "") for name in ("required", "constraint", "pattern")):
+            bad("隐藏字段不显示，录入人员无法改正，不能设置必填、校验条件或格式")
     if "default" in field and field["default"] not in (None, ""):
         if kind in {"note", "repeat"}:
             bad(f"{TYPES[kind]}不能设置默认值")

@@ -246,6 +246,9 @@ def test_hidden_needs_a_calculation():
     ]
     hidden = {"key": "x", "label": "甲", "type": "integer", "calculate": "count(${victims})", "hidden": True}
     assert schema.lint(body_with(hidden)) == []
+    assert [p.message for p in schema.lint(body_with(hidden | {"required": True}))] == [
+        "隐藏字段不显示，录入人员无法改正，不能设置必填、校验条件或格式"
+    ]
 
 
 _leaf = st.sampled_from(
