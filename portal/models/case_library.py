@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.models.base import (
@@ -203,7 +203,7 @@ class ExcellentCase(TimestampMixin, VersionedMixin, Base):
 
     @methods.setter
     def methods(self, tags: list[MethodTag] | list[str]) -> None:
-        chosen = {MethodTag(t).value for t in tags}
+        chosen = {str(t) if not isinstance(t, MethodTag) else t.value for t in tags}
         self.method_codes = "," + "".join(f"{tag.value}," for tag in MethodTag if tag.value in chosen)
 
     @property
@@ -291,5 +291,5 @@ def _keep_library_intact(session: Session, flush_context: Any, instances: Any) -
         if isinstance(obj, ExcellentCase | ExcellentCaseEvent | ExcellentCaseRevision):
             raise FrozenLibraryRecordError("优秀案例库的记录不能删除，请使用“撤出案例库”")
     for obj in session.dirty:
-        if isinstance(obj, ExcellentCaseEvent | ExcellentCaseRevision) and inspect(obj).modified:
+        if isinstance(obj, ExcellentCaseEvent | ExcellentCaseRevision) and session.is_modified(obj):
             raise FrozenLibraryRecordError("优秀案例的办理记录和历史版本不能修改")

@@ -197,10 +197,10 @@ def _clean_texts(texts: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _clean_methods(methods: Sequence[str]) -> list[MethodTag]:
-    try:
-        tags = [MethodTag(m) for m in methods]
-    except ValueError:
-        raise DomainError("请从列表中选择调解方法", "methods") from None
+    known = {tag.value: tag for tag in MethodTag}
+    if any(m not in known for m in methods):
+        raise DomainError("请从列表中选择调解方法", "methods")
+    tags = [known[m] for m in dict.fromkeys(methods)]
     if not tags:
         raise DomainError("请至少选择一项六前工作法或调解方法", "methods")
     return tags

@@ -379,11 +379,8 @@ class ExcellentCaseView(SecureModelView):
     @expose("/act/<kind>/", methods=("GET", "POST"))
     def act(self, kind: str) -> Any:
         """提交审核, 退回修改, 不予入库, 入库, 撤出案例库: one step, with its reason or opinion."""
-        try:
-            step = ExcellentCaseEventKind(kind)
-        except ValueError:
-            abort(404)
-        if step not in library.STEPS:
+        step = next((k for k in library.STEPS if k.value == kind), None)
+        if step is None:
             abort(404)
         entry = self._entry()
         back = self.get_url(".details_view", id=entry.id)

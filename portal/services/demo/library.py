@@ -148,8 +148,10 @@ def _candidates(session: Session, code: str) -> list[Case]:
     return list(session.scalars(query))
 
 
-def seed_library(session: Session, author: User, reviewer: User) -> int:
+def seed_library(session: Session, author: User | None, reviewer: User | None) -> int:
     """Write the demo cases up as `author` and review them as `reviewer`; return how many were made."""
+    if author is None or reviewer is None:
+        raise ValueError("the demo's admin and evaluator accounts must exist before its case library")
     made = 0
     used: set[int] = set()
     for plan in PLANS:
