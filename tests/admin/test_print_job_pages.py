@@ -258,3 +258,13 @@ def test_entry_users_cannot_reach_batch_printing(login_as, county, honours):
         == 403
     )
     assert db.session.scalar(select(func.count(PrintJob.id))) == 0
+
+
+def test_the_quick_buttons_lead_to_the_confirmation(login_as, county, honours):
+    """打印本年度全部证书 on the recognition list asks for the confirmation (count and list) first."""
+    client = login_as("clerk")
+    page = client.get("/admin/recognitions/").text
+    assert 'id="recognition-batch-print"' in page and 'action="/admin/print_jobs/confirm/"' in page
+    confirm = client.get("/admin/print_jobs/confirm/?kind=certificates&year=2025")
+    assert 'id="print-job-total">4<' in confirm.text
+    assert db.session.scalar(select(func.count(PrintJob.id))) == 0  # nothing starts before 开始打印

@@ -1,9 +1,10 @@
 """批量打印 in a real browser, without Redis (the web process's own background thread, as under `make run`).
 
-The demo county's 文书 opens 批量打印, 新建批量打印, keeps last year's 调解能手 certificates, sees the count,
-clicks 开始打印 (and confirms the dialog), and watches the job page: its progress reaches 100% and the
-download link appears; the PDF it hands out has one page per certificate. No CSP violation, no console
-error. The chooser, the confirmation and the job page are saved as screenshots (print-job*.png).
+The demo county's 文书 opens 批量打印 and retries the demo's 协议书 batch that a restart interrupted (it
+completes). Then 新建批量打印: last year's 调解能手 certificates, the count, 开始打印 (confirming the
+dialog), and the job page: its progress reaches 100% and the download link appears; the PDF it hands out
+has one page per certificate. No CSP violation, no console error. The failed job, the chooser, the
+confirmation and the finished job are saved as screenshots (print-job*.png).
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ def test_a_clerk_starts_a_batch_and_downloads_it(page: Page, screenshot: Callabl
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.add_init_script(COLLECT_VIOLATIONS)
     log_in_demo(page, "clerk")
+
+    # The demo's 协议书 batch that a restart interrupted: 失败 with the reason, and 重试 finishes it.
+    page.goto("/admin/print_jobs/")
+    row = page.locator("table.model-list tbody tr", has_text="调解协议书").first
+    expect(row).to_contain_text("失败")
+    row.locator("td.col-title a").click()
+    expect(page.locator("#print-job-error")).to_contain_text("生成中断")
+    screenshot(page, "print-job-failed.png")
+    page.locator("#print-job-retry button").click()
+    expect(page.locator("#print-job-status")).to_have_text("已完成", timeout=90_000)
+    expect(page.locator("#print-job-download-link")).to_be_visible()
 
     page.goto("/admin/print_jobs/")
     page.locator("#print-job-new").click()
