@@ -137,6 +137,21 @@ def test_evaluation_notice_follows_gbt_9704(app, county, mediator_round):  # noq
     assert "抄送：马集镇人民调解委员会。" in text and "考评结果通知书" in text
 
 
+def test_a_row_taller_than_a_page_still_prints_whole(app, county, mediator_round):  # noqa: F811
+    """Rows are kept whole, but a row longer than a page is split rather than lost or pushed off it."""
+    scoring.finalise(db.session, mediator_round, county.users["evaluator"])
+    assessment = top(mediator_round)
+    result = assessment.results[0]
+    result.explanation = "依据" + "调解卷宗逐件核对，" * 120 + "核对完毕"
+    with app.test_request_context():
+        rendered = assessment_documents.evaluation_report(assessment, serial=None, original=None)
+    keep(rendered.pdf, "long_row")
+    body = check_page_geometry(rendered.pdf)
+    text = "".join(ln.text for ln in body)
+    # Count one character of the phrase: a page break (and the repeated header) may cut the phrase itself.
+    assert text.count("逐") == 120 and "核对完毕" in text
+
+
 def test_review_decision_follows_gbt_9704(app, county, review):  # noqa: F811
     """责任倒查决定书: the same measures, the number two lines under the masthead, no needless 抄送."""
     county.root.seal_png = draw_demo_seal(county.root.name)
