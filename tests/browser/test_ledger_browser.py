@@ -261,6 +261,7 @@ def test_a_case_from_registration_to_archive(wide_page: Page, screenshot) -> Non
     page.select_option("#method", label="电话回访")
     page.select_option("#performance", label="部分履行")
     page.fill("#satisfaction", "5")
+    page.select_option("#evaluation", label="满意")  # 群众评议: the party's own verdict
     page.select_option("#remaining_risk", label="已化解")
     page.fill("#notes", "首期三万元已按期归还，双方表示满意。")
     confirm(page, "回访", number)
