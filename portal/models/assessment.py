@@ -195,6 +195,11 @@ class AssessmentRound(TimestampMixin, VersionedMixin, Base):
     computed_on: Mapped[date | None]
     finalised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # 发文字号 of the round's 考评结果通知书 (`清司考〔2026〕3号`), given at the first 定稿 from the
+    # `DocumentCounter` of the tree's root and the year; kept through a reopen, never reused.
+    number_year: Mapped[int | None]
+    number_seq: Mapped[int | None]
+    number: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
 
     template: Mapped[AssessmentTemplate] = relationship()

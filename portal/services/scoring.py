@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal import clock
 from portal.models.assessment import (
     Assessment,
     AssessmentCriterion,
@@ -46,9 +47,11 @@ from portal.models.auth import Role, User
 from portal.models.base import utcnow
 from portal.models.org import Organization, OrgStatus
 from portal.models.people import Mediator, MediatorStatus
+from portal.models.review import DocumentCounter
 from portal.services import DomainError
 from portal.services.deadlines import DeadlineRules
 from portal.services.indicators import Ledger
+from portal.services.numbering import reserve
 from portal.services.scope import can_reach_org, org_in_scope
 from portal.text import strip_control
 
@@ -58,6 +61,8 @@ EVALUATORS = frozenset({Role.EVALUATOR})
 LOCKED = "该考评批次已定稿锁定，不能修改；如确需更正，请由考评员填写理由重新开启。"
 STALE_ROUND = "该考评批次已被他人更新，请刷新页面后再操作（本次操作未保存）。"
 #: Drop the highest and lowest manual score once this many evaluators have scored.
+#: The 发文字号 series of 考评结果通知书 in `DocumentCounter`, one per tree (its root) and year.
+NUMBER_SERIES = "assessment"
 TRIM_FROM = 5
 
 
@@ -406,9 +411,33 @@ def finalise(
     rnd.status = RoundStatus.FINAL
     rnd.finalised_at = utcnow()
     rnd.finalised_by = actor
+    number_round(session, rnd)
     _event(session, rnd, actor, RoundEventKind.FINALISE)
     session.commit()
     return rnd
+
+
+def format_round_number(root_code: str, year: int, seq: int) -> str:
+    """Return the 发文字号 of a round's 考评结果通知书: `<root code>司考〔2026〕3号`."""
+    return f"{root_code}司考〔{year}〕{seq}号"
+
+
+def number_round(session: Session, rnd: AssessmentRound) -> str:
+    """Give the round its 发文字号 at its first 定稿, in the year of 定稿; keep it after. No commit.
+
+    One series per tree (its root issues the notices, as with 调解能手 certificates). The counter row
+    stays locked until the transaction ends, so numbers are unique and gapless; a reopened round keeps
+    its number and prints it again when finalised again.
+    """
+    if rnd.number:
+        return rnd.number
+    root = session.get(Organization, rnd.organization.ancestor_ids[0])
+    assert root is not None
+    year = clock.local_date(rnd.finalised_at or utcnow()).year
+    seq = reserve(session, DocumentCounter, kind=NUMBER_SERIES, organization_id=root.id, year=year)
+    rnd.number_year, rnd.number_seq = year, seq
+    rnd.number = format_round_number(root.code, year, seq)
+    return rnd.number
 
 
 def reopen(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -183,6 +185,40 @@ def test_finalise_needs_every_manual_score_then_locks(county, templates):
     # The reopen is in the audit log, as that step of the round, with its reason.
     assert [row.changes["reason"][1] for row in audit_rows] == [reopen.reason]
     scoring.save_scores(db.session, rnd, evaluator, entry)
+
+
+def test_finalise_gives_the_round_a_gapless_number_once(county, templates):
+    """定稿 numbers the round from the root's series of the year; a draft has none; a reopen keeps it."""
+    evaluator = county.users["evaluator"]
+    first = open_mediator_round(county, templates)
+    second = open_mediator_round(county, templates)
+    score_all(first, evaluator, Decimal(4))
+    score_all(second, evaluator, Decimal(3))
+    assert first.number is None and second.number is None
+    # Finalised on New Year's Eve in Beijing, already 2027 there though 2026 in UTC.
+    with time_machine.travel(datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        scoring.finalise(db.session, second, evaluator)
+        scoring.finalise(db.session, first, evaluator)
+    assert (second.number, first.number) == ("QH司考〔2027〕1号", "QH司考〔2027〕2号")
+    assert (first.number_year, first.number_seq) == (2027, 2)
+    scoring.reopen(db.session, first, evaluator, reason="更正培训参与得分")
+    scoring.finalise(db.session, first, evaluator)
+    assert first.number == "QH司考〔2027〕2号"
+    # A round of a township's evaluator draws from the same series: the county (root) issues them all.
+    township = add_evaluator(county, "eval_mj_no", county.mj)
+    third = scoring.open_round(
+        db.session,
+        township,
+        template=templates["mediator"],
+        period_kind=PeriodKind.YEAR,
+        year=2026,
+        targets=[county.mediators["前李调解员"]],
+        today=TODAY,
+    )
+    score_all(third, township, Decimal(2))
+    with time_machine.travel(datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        scoring.finalise(db.session, third, township)
+    assert third.number == "QH司考〔2027〕3号"
 
 
 def test_stale_version_cannot_finalise(county, templates):
