@@ -45,10 +45,18 @@ ORG_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 CROSS = "×"
+#: A digit as people type it, ASCII or full-width (１２３), and what separates groups of digits.
+_D = "[0-9０-９]"
+_SEP = "[-－ ]"
+_ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
 #: 身份证号: 18 characters (the last may be X) or the old 15 digits, not part of a longer number.
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-#: 手机号码 (with or without separators) and landline numbers with an area code.
-PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}-?\d{7,8})(?!\d)")
+ID_NUMBER = re.compile(rf"(?<![{_ALNUM}])(?:{_D}{{17}}[0-9０-９XxＸｘ]|{_D}{{15}})(?![{_ALNUM}])")
+#: 手机号码 (with or without separators, with or without +86) and landline numbers with an area code,
+#: the area code possibly in brackets: 0635-7123456, 0635 7123456, （0635）7123456.
+PHONE = re.compile(
+    rf"(?<!{_D})(?:(?:[+＋]?[8８][6６]{_SEP}?)?[1１][3-9３-９]{_D}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{4}}"
+    rf"|[（(]?[0０]{_D}{{2,3}}[）)]?{_SEP}?{_D}{{7,8}})(?!{_D})"
+)
 #: Anything written like a case or ruling number: （2026）马集人调字第3号, （2026）鲁1525民特12号.
 CASE_NUMBER = re.compile(
     r"[（(〔\[]\d{4}[）)〕\]][^\s，。；、：:]{0,20}?[\u4e00-\u9fff][^\s，。；、：:]{0,12}?\d+号"
@@ -57,7 +65,7 @@ _NUMERAL = "0-9０-９一二三四五六七八九十百零〇两"
 #: A house number: the number before 号, 号楼, 栋, 幢, 单元, 室, 户 or 弄, unless it is a date (3月5号), a
 #: document number (〔2026〕3号) or an ordinal (第3号).
 HOUSE_NUMBER = re.compile(rf"(?<![{_NUMERAL}月〕第])[{_NUMERAL}]+(?=号|栋|幢|单元|室|户|弄)")
-_DIGIT = re.compile(r"[0-9Xx]")
+_DIGIT = re.compile(r"[0-9０-９XxＸｘ]")
 
 
 @dataclass(frozen=True)

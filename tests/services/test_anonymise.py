@@ -74,3 +74,24 @@ def test_anonymising_twice_changes_nothing_more() -> None:
     once = anonymise(f"张三（{ID}）住幸福路18号，与李四（13800001234）", case_rules)
     assert anonymise(once, case_rules) == once
     assert leaks([once], case_rules) == []
+
+
+def test_numbers_written_with_brackets_spaces_country_code_or_full_width_digits_are_crossed_out() -> None:
+    """A landline's area code in brackets or set off by a space, a mobile with +86, and full-width digits
+    (typed with a Chinese input method) are phone and ID numbers too: crossed out, and a leak if left."""
+    written = [
+        "座机（0635）7123456",
+        "座机(0635)7123456",
+        "座机0635 7123456",
+        "座机0635－7123456",
+        "手机+8613800001234",
+        "手机86-13800001234",
+        "手机１３８００００１２３４",
+        "身份证号３７１５２５１９８００５０１０５１Ｘ",
+    ]
+    for text in written:
+        out = anonymise(text, Rules())
+        assert not any(ch.isdigit() for ch in out), (text, out)
+        assert leaks([text], Rules()), text
+    plain = "欠款15000元，2026年3月5号，面积120平方米"
+    assert anonymise(plain, Rules()) == plain
