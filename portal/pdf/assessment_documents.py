@@ -8,11 +8,10 @@ the red masthead, the round's title and 考评结果通知书 as the title, 主�
 the seal, and a 版记 copied (抄送) to the body over the target (a mediator's committee, an organisation's
 parent).
 
-Numbering: a 考评结果通知书 has no 发文字号 of its own. The portal keeps no register of assessment
-notices, and a number made up at print time would differ between reprints; the notice is identified by
-its round (title and period, printed in the title) and by its verification serial; the masthead keeps
-the number's line empty. The record's
-`number` is therefore empty for both documents.
+Numbering: the 考评结果通知书 of a round carry the round's 发文字号 (`清司考〔2026〕3号`), given when the
+round is first finalised (`scoring.number_round`), so a print and its 补打 show the same number; every
+notice of the round (one per target) shares it, told apart by its 主送 and verification serial. A draft
+(a round not finalised, or reopened) prints the number line empty. The 汇总表 is not a 公文 and has none.
 """
 
 from __future__ import annotations
@@ -71,7 +70,7 @@ def evaluation_issue_fields(assessment: Assessment) -> dict[str, Any]:
         "subject_type": "assessment",
         "subject_id": assessment.id,
         "title": f"{rnd.title}考评结果通知书（{assessment.target_name}）",
-        "number": None,
+        "number": rnd.number if rnd.is_final else None,
         "masked_name": masked_name(assessment),
         "organization": rnd.organization,
     }
@@ -144,6 +143,8 @@ class Report:
     max_total: str
     band: str
     rank: str
+    #: 发文字号: the round's number, none on a draft.
+    number: str | None
     period: str
     issued_on: str
     seal: str | None
@@ -191,8 +192,8 @@ def period_text(rnd: AssessmentRound) -> str:
     return f"{label}（{arabic_date(rnd.period_start)}至{arabic_date(rnd.period_end)}）"
 
 
-def report(assessment: Assessment, serial: str | None) -> Report:
-    """Return what one 考评结果通知书 prints."""
+def report(assessment: Assessment, serial: str | None, *, draft: bool = False) -> Report:
+    """Return what one 考评结果通知书 prints (a draft: no serial, no 发文字号)."""
     rnd = assessment.round
     criteria = list(rnd.template.criteria)
     results = {r.criterion_id: r for r in assessment.results}
@@ -221,6 +222,7 @@ def report(assessment: Assessment, serial: str | None) -> Report:
         max_total=_plain(rnd.template.max_total),
         band=assessment.band.label if assessment.band else "—",
         rank=f"第{assessment.rank}名/共{len(rnd.assessments)}名" if assessment.rank else "—",
+        number=None if draft or is_draft(rnd) else rnd.number,
         period=period_text(rnd),
         issued_on=arabic_date(issued_on(rnd)),
         seal=seal_data_url(rnd.organization.seal_png),
@@ -240,7 +242,7 @@ def evaluation_report(
     draft = draft or is_draft(assessment.round)
     return render(
         "evaluation.html",
-        reports=[report(assessment, None if draft else serial)],
+        reports=[report(assessment, None if draft else serial, draft=draft)],
         draft=draft,
         reprint=original,
         serial=None,
@@ -251,7 +253,7 @@ def evaluation_batch(items: list[tuple[Assessment, str | None]], draft: bool) ->
     """Render several 考评结果通知书 as one PDF in one pass, each starting on a new page with its serial."""
     return render(
         "evaluation.html",
-        reports=[report(a, None if draft else serial) for a, serial in items],
+        reports=[report(a, None if draft else serial, draft=draft) for a, serial in items],
         draft=draft,
         reprint=None,
         serial=None,

@@ -77,6 +77,8 @@ def test_open_round_prints_a_draft_and_records_nothing(app, mediator_round):
         )
     text = text_of(result.pdf)
     assert "草 稿" in text and "AAAA-BBBB" not in text and issued_count() == 0
+    # No 发文字号 before 定稿: the number line stays empty.
+    assert mediator_round.number is None and "司考" not in flat(result.pdf)
 
 
 def test_final_report_content_glyphs_and_record(app, county, mediator_round):
@@ -106,13 +108,15 @@ def test_final_report_content_glyphs_and_record(app, county, mediator_round):
         "考评员eval_pdf、考评员甲",
         "清河县司法局",
         document.serial,
+        mediator_round.number,
     ):
         assert expected in text, expected
     assert "草 稿" not in text
     assert missing_glyphs(pdf) == set()
     assert page_size_mm(pdf) == (210, 297)
     assert document.sha256 == documents.sha256_of(pdf) and document.kind == DocumentKind.EVALUATION
-    assert document.masked_name == "马***员" and document.number is None
+    assert document.masked_name == "马***员" and document.number == mediator_round.number
+    assert re.fullmatch(r"QH司考〔\d{4}〕1号", mediator_round.number)
     save_sample(pdf, "evaluation")
 
 
@@ -132,6 +136,8 @@ def test_round_summary_and_batch(app, county, mediator_round):
     save_sample(summary.pdf, "round_summary")
     pages = [flat(batch.pdf)]
     assert batch.pages >= 3 and all(f"SER{i}-AAAA" in pages[0] for i in range(3))
+    # Every notice of the round prints the round's 发文字号 under its masthead.
+    assert pages[0].count(mediator_round.number) == 3
     assert fetched_only_our_own(batch.requested)
     # Each report numbers its own pages — 1 —, — 2 —…, whatever came before it in the file.
     numbers: dict[str, list[int]] = {}

@@ -135,6 +135,11 @@ def test_evaluation_notice_follows_gbt_9704(app, county, mediator_round):  # noq
     check_banji(body, day)
     text = "".join(ln.text for ln in body)
     assert "抄送：马集镇人民调解委员会。" in text and "考评结果通知书" in text
+    # The round's 发文字号, given at 定稿, centred two lines under the masthead.
+    number = next(ln for ln in body if ln.text == mediator_round.number)
+    head = next(ln for ln in body if ln.text == "清河县司法局")
+    centre = BLOCK_LEFT + BLOCK_WIDTH / 2
+    assert abs((number.left + number.right) / 2 - centre) < 0.5 and 18 < number.top - head.bottom < 26
 
 
 def test_a_row_taller_than_a_page_still_prints_whole(app, county, mediator_round):  # noqa: F811
