@@ -58,7 +58,17 @@ from portal.services import DomainError, audit
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_ITEMS", "PRINT_ROLES", "Selection", "cancel", "preview", "retry", "run", "submit"]
+__all__ = [
+    "MAX_ITEMS",
+    "PRINT_ROLES",
+    "Selection",
+    "cancel",
+    "check_download",
+    "preview",
+    "retry",
+    "run",
+    "submit",
+]
 
 #: Who may start a batch print: clerks (文书), admins and evaluators, as for single prints.
 PRINT_ROLES = frozenset({Role.ADMIN, Role.CLERK, Role.EVALUATOR})
@@ -79,6 +89,12 @@ def _check_role(actor: User, kind: PrintJobKind) -> None:
         raise DomainError("只有文书、考评员和管理员可以批量打印文书")
     if kind == PrintJobKind.AGREEMENTS and not actor.has_role(*case_documents.PRINTERS):
         raise DomainError("只有文书和管理员可以批量打印调解协议书（协议书载有当事人完整身份证号）")
+
+
+def check_download(actor: User, job: PrintJob) -> None:
+    """Raise `DomainError` unless the actor may take the job's file: whoever may start a batch of its kind
+    (a batch of 协议书 carries the parties' full 身份证号, so an evaluator of the subtree may not)."""
+    _check_role(actor, job.kind)
 
 
 def preview(session: Session, actor: User, kind: PrintJobKind | str, values: Mapping[str, Any]) -> Selection:

@@ -268,3 +268,19 @@ def test_the_quick_buttons_lead_to_the_confirmation(login_as, county, honours):
     confirm = client.get("/admin/print_jobs/confirm/?kind=certificates&year=2025")
     assert 'id="print-job-total">4<' in confirm.text
     assert db.session.scalar(select(func.count(PrintJob.id))) == 0  # nothing starts before 开始打印
+
+
+@pytest.mark.parametrize(("user", "allowed"), [("evaluator", False), ("clerk", True), ("admin", True)])
+def test_a_batch_of_agreements_is_downloaded_only_by_those_who_may_print_it(login_as, county, user, allowed):
+    """协议书 carry the parties' full 身份证号: the county's evaluator, who may print certificates but not
+    协议书, sees the job without its download link and is refused the file (403, nothing audited); the
+    county's clerk and administrator download it."""
+    done, _failed = _jobs(county)
+    done.kind, done.title = PrintJobKind.AGREEMENTS, "马集镇人民调解委员会调解协议书（4份）"
+    db.session.commit()
+    client = login_as(user)
+    link = f"download/?id={done.id}"
+    assert (link in client.get(f"/admin/print_jobs/details/?id={done.id}").text) is allowed
+    assert (link in client.get("/admin/print_jobs/").text) is allowed
+    assert client.get(f"/admin/print_jobs/{link}").status_code == (200 if allowed else 403)
+    assert _audited("下载批量打印文件") == (1 if allowed else 0)

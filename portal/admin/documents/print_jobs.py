@@ -59,8 +59,16 @@ def progress_bar(job: PrintJob) -> Markup:
     ).format(colour, animated, job.percent, job.percent, job.done, job.total)
 
 
+def _may_download(job: PrintJob) -> bool:
+    try:
+        print_jobs.check_download(current_user._get_current_object(), job)
+    except DomainError:
+        return False
+    return True
+
+
 def _download_link(view: Any, context: Any, job: PrintJob, name: str) -> Markup | str:
-    if job.status != PrintJobStatus.DONE:
+    if job.status != PrintJobStatus.DONE or not _may_download(job):
         return job.status.label
     return Markup('<a class="btn btn-sm btn-outline-primary" href="{}">下载 PDF</a>').format(
         url_for(".download", id=job.id)
@@ -149,6 +157,7 @@ class PrintJobView(SecureModelView):
             job=job,
             progress=progress_bar(job),
             skipped=job.skipped,
+            can_download=_may_download(job),
             covered=sum(part.count for part in job.parts),
             local_time=local_time,
             return_url=self.get_url(".index_view"),
@@ -182,6 +191,10 @@ class PrintJobView(SecureModelView):
         job = self.get_one(request.args.get("id"))
         if job.status != PrintJobStatus.DONE or job.pdf is None:
             abort(404)
+        try:
+            print_jobs.check_download(current_user._get_current_object(), job)
+        except DomainError as exc:
+            abort(403, exc.message)
         start_writing()
         audit.record(
             db.session,
