@@ -161,6 +161,8 @@ def test_print_routes_issue_reprint_and_scope(app, county, mediator_round, login
         "inline" in draft.headers["Content-Disposition"] and "_draft" in draft.headers["Content-Disposition"]
     )
     scoring.finalise(db.session, mediator_round, county.users["evaluator"])
+    page = client.get(f"/admin/assessment_rounds/details/?id={mediator_round.id}").text
+    assert f"考评结果通知书文号 {mediator_round.number}" in page
     first = client.post(url)
     again = client.post(url)
     assert first.status_code == again.status_code == 200 and issued_count() == 2
