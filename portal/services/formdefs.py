@@ -25,6 +25,10 @@ from portal.models.formdef import FormDefinition, FormVersion
 from portal.services import DomainError
 
 FILE_KEYS = ("key", "title", "dispute_type", "description", "language2", "choices", "sections")
+#: How deep lists and mappings may nest in a definition file (a real one needs about 8), and how many
+#: items they may hold together (the largest catalogue form has a few hundred).
+MAX_FILE_DEPTH = 40
+MAX_FILE_ITEMS = 50_000
 BODY_KEYS = ("description", "language2", "choices", "sections")
 EMPTY_BODY: dict[str, Any] = {"sections": [{"title": "基本情况", "fields": []}]}
 #: How many builder edits of a draft can be undone (since the last publish).
@@ -250,12 +254,31 @@ def dump(data: dict[str, Any], fmt: str = "yaml") -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
+def _check_shape(data: Any) -> None:
+    """Refuse a file whose lists and mappings nest too deep or hold too many items (YAML aliases can make
+    a small file a huge or endless one); walked without recursion."""
+    items, pending = 0, [(data, 1)]
+    while pending:
+        item, level = pending.pop()
+        if not isinstance(item, dict | list):
+            continue
+        if level > MAX_FILE_DEPTH:
+            raise DomainError(f"文件嵌套层次过深（最多{MAX_FILE_DEPTH}层），不是有效的表单定义")
+        items += len(item)
+        if items > MAX_FILE_ITEMS:
+            raise DomainError(f"文件内容过多（最多{MAX_FILE_ITEMS}项），不是有效的表单定义")
+        pending.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+
+
 def parse_file(text: str) -> dict[str, Any]:
     """Read a YAML or JSON definition file; raise DomainError when it is not one."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise DomainError(f"文件不是有效的 YAML/JSON：{error}") from None
+    except RecursionError:
+        raise DomainError(f"文件嵌套层次过深（最多{MAX_FILE_DEPTH}层），不是有效的表单定义") from None
+    _check_shape(data)
     if not isinstance(data, dict) or not data.get("key") or not data.get("title"):
         raise DomainError("文件格式不正确：需要 key、title 和 sections")
     unknown = sorted(set(data) - set(FILE_KEYS))

@@ -182,3 +182,31 @@ def test_only_admins_reach_the_builder(county, login_as, draft, user):
         ).status_code
         == 403
     )
+
+
+#: Nine lines, each a list of ten of the one before: a billion items in a few hundred bytes.
+LAUGHS = "sections:\n  - &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"  - &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 5000 + "]" * 5000, "文件嵌套层次过深"),
+        ("key: k\ntitle: t\nsections: " + "[" * 500 + "]" * 500, "文件嵌套层次过深"),
+        ("key: k\ntitle: t\nsections: &s [*s]", "文件嵌套层次过深"),
+        ("key: k\ntitle: t\n" + LAUGHS, "文件内容过多"),
+    ],
+)
+def test_a_deep_or_exploding_definition_file_is_refused_in_chinese(county, login_as, text, message):
+    """A file nested past the parser's recursion, pointing at itself, or a YAML 'billion laughs' (a few
+    hundred bytes that stand for a billion items) is refused with a message before anything walks it."""
+    client = login_as("admin")
+    response = client.post(
+        "/admin/form_definitions/upload/",
+        data={"file": (io.BytesIO(text.encode()), "deep.yaml"), "publish": "draft"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200 and message in response.text
+    assert db.session.scalar(select(FormDefinition).where(FormDefinition.key == "k")) is None
