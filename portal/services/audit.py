@@ -31,8 +31,9 @@ from portal.models.audit import AuditAction, AuditEvent, SignInEvent
 from portal.models.base import utcnow
 from portal.models.case import CaseEvent
 from portal.models.case_answer import CaseAnswer
-from portal.models.case_library import ExcellentCaseEvent
+from portal.models.case_library import ExcellentCaseEvent, ExcellentCaseRevision
 from portal.models.meeting import AssignmentEvent
+from portal.models.print_job import PrintJobPart
 from portal.models.review import ReviewEvent
 from portal.models.subsidy import SubsidyClaimEvent
 from portal.models.tally import CaseStatusTally, CaseTypeTally
@@ -48,7 +49,17 @@ IGNORED_BY_TABLE = {
 }
 #: Logs of their own, and figures derived from the ledger in the same transaction (the dashboard's
 #: summary tables, the answer index): never audited row by row — the change they follow is.
-UNAUDITED = (AuditEvent, SignInEvent, CaseStatusTally, CaseTypeTally, CaseAnswer)
+#: A batch print's stored parts (its checkpoints for 重试) and a library entry's saved text versions are
+#: records of their own; the job's and the entry's audited changes say what happened.
+UNAUDITED = (
+    AuditEvent,
+    SignInEvent,
+    CaseStatusTally,
+    CaseTypeTally,
+    CaseAnswer,
+    PrintJobPart,
+    ExcellentCaseRevision,
+)
 
 #: Workflow steps: the event classes, and the relationship naming what each step moved.
 STEP_EVENTS: dict[type, str] = {
