@@ -168,10 +168,11 @@ def test_main_pages_run_under_the_policy(watched: Watched, csp_app: Flask) -> No
     expect(removes).to_have_count(count)  # declined: nothing removed
     watched.assert_clean("form builder")
     page.goto(f"/admin/form_definitions/field/?id={draft_id}")
-    page.locator("#helper-field").select_option(index=1)
-    page.locator("#helper-value").fill("1")
-    page.locator("#helper-add").click()
-    expect(page.locator("#relevant")).not_to_have_value("")
+    page.locator('label[for="relevant_mode-1"]').click()  # 满足条件时显示: the condition picker
+    rule = page.locator("#rules .builder-rule").first
+    expect(rule).to_be_visible()
+    rule.locator(".builder-rule-field select").select_option(index=1)
+    expect(rule.locator(".builder-rule-op select option").first).to_be_attached()
     watched.assert_clean("field editor")
     page.goto(f"/admin/form_definitions/preview/?id={draft_id}")
     watched.assert_clean("form preview")
