@@ -160,6 +160,8 @@ def _role_refusal(claim: SubsidyClaim, actor: User, kind: ClaimEventKind) -> str
         return f"以案定补由县（区）司法局管理员审批和发放，您不能办理「{kind.label}」"
     if kind == K.APPROVE and claim.reviewed_by_id == actor.id:
         return "审核人与审批人不能为同一人"
+    if kind == K.APPROVE and claim.declared_by_id == actor.id:
+        return "申报人与审批人不能为同一人"
     return None
 
 

@@ -239,6 +239,18 @@ def test_stale_versions_and_roles_are_refused(county):
         )
 
 
+def test_who_declared_a_claim_may_not_approve_it(county):
+    """A county administrator may file a township's claim, but then another administrator approves it."""
+    ledger(county)
+    claim = declare(county, username="admin")
+    subsidy_claims.review(db.session, claim, county.users["evaluator"])
+    with pytest.raises(DomainError, match="申报人与审批人不能为同一人"):
+        subsidy_claims.approve(db.session, claim, county.users["admin"])
+    other = person(county, "admin_2", ["admin"], county.root)
+    subsidy_claims.approve(db.session, claim, other)
+    assert claim.status == S.APPROVED and claim.approved_by_id == other.id
+
+
 def test_scope_period_and_amount_rules(county):
     """Another township's organisation, a quarter not yet ended, and bad amounts are refused in Chinese."""
     ledger(county)

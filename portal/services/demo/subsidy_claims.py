@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal import clock
-from portal.models.auth import User
+from portal.models.auth import Role, User
 from portal.models.org import Organization, OrgKind, OrgLevel
 from portal.models.subsidy import PaymentMethod, SubsidyClaim, SubsidyClaimEvent
 from portal.services import DomainError, subsidy_claims
@@ -42,6 +42,21 @@ def _office_time(day: date, hour: int) -> datetime:
 def _users(session: Session) -> dict[str, User | None]:
     names = ("admin", "evaluator", "entry")
     return {n: session.scalar(select(User).where(User.username == n)) for n in names}
+
+
+def _declarer(session: Session, users: dict[str, User | None], org: Organization) -> User | None:
+    """Return who files `org`'s claim: the demo's 录入员 where it reaches, else another user of the
+    committee's own subtree or township — never the county administrator, who approves (申报人 and
+    审批人 are different people)."""
+    entry = users["entry"]
+    if entry is not None and can_reach_org(entry, org):
+        return entry
+    for user in session.scalars(select(User).order_by(User.id)):
+        if user is users["admin"] or not can_reach_org(user, org) or user.organization.parent_id is None:
+            continue
+        if user.has_role(Role.ENTRY) or user.has_role(Role.ADMIN):
+            return user
+    return None
 
 
 def _redate(session: Session, claim: SubsidyClaim, declared: date) -> None:
@@ -126,9 +141,9 @@ def seed_claims(session: Session, today: date) -> dict[str, int]:
         for org in committees:
             if subsidy_claims.live_claim(session, org, period) is not None:
                 continue
-            entry = users["entry"]
-            declarer = entry if entry is not None and can_reach_org(entry, org) else users["admin"]
-            assert declarer is not None
+            declarer = _declarer(session, users, org)
+            if declarer is None:
+                continue
             claim = _declare(session, declarer, org, period, today)
             if claim is None:
                 continue
