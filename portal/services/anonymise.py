@@ -76,6 +76,9 @@ class Rules:
     names: dict[str, str] = field(default_factory=dict)
     #: Literal numbers to remove (the case number, the agreement number, a 司法确认 ruling number).
     numbers: tuple[str, ...] = ()
+    #: The parties' own 身份证号, 统一社会信用代码 and phone numbers as stored, removed wherever they are
+    #: written out whole (a credit code has no shape the patterns know).
+    identifiers: tuple[str, ...] = ()
 
     def _names_pattern(self) -> re.Pattern[str] | None:
         if not self.names:
@@ -143,9 +146,16 @@ def rules_for_case(case: Case) -> Rules:
     numbers = [case.number]
     if case.agreement is not None:
         numbers += [case.agreement.number, case.agreement.confirmation_number or ""]
+    identifiers = [
+        value.strip()
+        for party in case.parties
+        for value in (party.id_number, party.credit_code, party.phone)
+        if value and len(value.strip()) >= 6
+    ]
     return Rules(
         names=pseudonyms(people, bodies),
         numbers=tuple(n for n in dict.fromkeys(numbers) if n),
+        identifiers=tuple(dict.fromkeys(identifiers)),
     )
 
 
@@ -159,6 +169,8 @@ def anonymise(text: str, rules: Rules) -> str:
         return text
     for number in sorted(rules.numbers, key=len, reverse=True):
         text = text.replace(number, "")
+    for identifier in sorted(rules.identifiers, key=len, reverse=True):
+        text = text.replace(identifier, CROSS * len(identifier))
     text = CASE_NUMBER.sub("", text)
     text = ID_NUMBER.sub(_cross_digits, text)
     text = PHONE.sub(_cross_digits, text)
@@ -192,4 +204,6 @@ def leaks(texts: Iterable[str], rules: Rules) -> list[str]:
         found.append("电话号码")
     if CASE_NUMBER.search(joined) or any(number in joined for number in rules.numbers):
         found.append("案号或协议编号")
+    if any(identifier in joined for identifier in rules.identifiers):
+        found.append("当事人证件号码或电话")
     return found

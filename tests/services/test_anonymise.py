@@ -95,3 +95,16 @@ def test_numbers_written_with_brackets_spaces_country_code_or_full_width_digits_
         assert leaks([text], Rules()), text
     plain = "欠款15000元，2026年3月5号，面积120平方米"
     assert anonymise(plain, Rules()) == plain
+
+
+def test_a_partys_stored_credit_code_is_crossed_out_and_reported() -> None:
+    """A 统一社会信用代码 has no shape the patterns know: the party's own, as stored, is removed by value."""
+    code = "91371525MA3C8XQ27K"
+    case_rules = Rules(names=pseudonyms([], ("清河县宏达建材有限公司",)), identifiers=(code,))
+    assert leaks([f"清河县宏达建材有限公司（统一社会信用代码{code}）"], case_rules) == [
+        "当事人名称：清河县宏达建材有限公司",
+        "当事人证件号码或电话",
+    ]
+    text = anonymise(f"清河县宏达建材有限公司（统一社会信用代码{code}）", case_rules)
+    assert code not in text and "×" * len(code) in text
+    assert leaks([text], case_rules) == []
