@@ -119,6 +119,9 @@ def test_stale_form_and_other_subtree(county, client, auth):
         f"/admin/subsidy_claims/act/review/?id={mine.id}", data={"lock_version": seen}, follow_redirects=True
     )
     assert "已被他人更新" in response.text and current(mine.id).status == ClaimStatus.DECLARED
+    # A crafted post without the version is refused the same way, not taken blind.
+    response = client.post(f"/admin/subsidy_claims/act/review/?id={mine.id}", data={}, follow_redirects=True)
+    assert "已被他人更新" in response.text and current(mine.id).status == ClaimStatus.DECLARED
     as_user(client, auth, "admin_a")
     assert client.get(f"/admin/subsidy_claims/details/?id={theirs.id}").status_code == 404
     assert (

@@ -238,6 +238,8 @@ class SubsidyClaimView(PrintMixin, SecureModelView):
 
     def _run(self, step: ClaimEventKind, claim: SubsidyClaim, line: Any, form: Any) -> None:
         session, actor, seen = db.session, self._actor(), form.version()
+        if seen is None:  # a step on money is never taken without the version the user saw
+            raise DomainError(subsidy_claims.STALE)
         if step == K.ADJUST:
             subsidy_claims.adjust(
                 session,
