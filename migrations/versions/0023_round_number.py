@@ -9,12 +9,10 @@ finalised, in finalisation order (finalised_at, id), from the `document_counter`
 of the round's root organisation and the office's year of finalisation: `<root code>司考〔2026〕3号`,
 as `portal.services.scoring.finalise` numbers new ones. Core SQL only, no ORM models.
 """
-from datetime import timezone
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
 from alembic import op
-from flask import current_app, has_app_context
+
+from portal import clock
 
 # revision identifiers, used by Alembic.
 revision = '0023'
@@ -44,14 +42,8 @@ counter = sa.table(
 )
 
 
-def _zone():
-    name = current_app.config.get('PORTAL_TIMEZONE') if has_app_context() else None
-    return ZoneInfo(name or 'Asia/Shanghai')
-
-
 def _number_finalised_rounds():
     bind = op.get_bind()
-    zone = _zone()
     rows = bind.execute(
         sa.select(round_.c.id, round_.c.finalised_at, organization.c.path)
         .select_from(round_.join(organization, organization.c.id == round_.c.organization_id))
@@ -68,8 +60,7 @@ def _number_finalised_rounds():
     known = set(last)
     for round_id, finalised_at, path in rows:
         root = int(path.strip('/').split('/')[0])
-        at = finalised_at if finalised_at.tzinfo else finalised_at.replace(tzinfo=timezone.utc)
-        year = at.astimezone(zone).year
+        year = clock.local_date(finalised_at).year  # the office's year (a naive value is UTC)
         seq = last.get((root, year), 0) + 1
         last[(root, year)] = seq
         bind.execute(
