@@ -162,7 +162,9 @@ def test_notes_are_saved_audited_and_a_stale_save_is_refused(county):
     analysis_notes.save_notes(
         db.session, evaluator, county.mj, period, texts={"situation": "改"}, expected_version=saved.version
     )
-    entries = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "analysis_report")).all()
+    entries = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "analysis_report").order_by(AuditEvent.id)
+    ).all()
     assert len(entries) == 2 and entries[-1].changes["situation"] == ["婚姻家庭纠纷多发", "改"]
     for user, org in ((county.users["clerk"], county.mj), (county.users["admin_a"], county.ll)):
         with pytest.raises(DomainError, match="无权"):
