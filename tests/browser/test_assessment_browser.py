@@ -108,6 +108,7 @@ def test_an_evaluators_whole_loop(wide_page: Page, screenshot) -> None:
     log_in(page, "evaluator")
 
     # 1. Open a round for last year with the shipped template; the targets default to all mediators.
+    page.wait_for_load_state("load")  # the menu opens by script: on a busy machine it may come late
     page.locator(".portal-nav").get_by_role("link", name="考核评价").click()
     page.locator(".portal-nav").get_by_role("link", name="考评批次").click()
     expect(page.locator(".portal-title")).to_have_text("考评批次")
