@@ -8,7 +8,7 @@ from wtforms import DateField, DateTimeField, SelectField, StringField, TextArea
 from wtforms import validators as v
 
 from portal import clock
-from portal.admin.ledger.forms import StepForm
+from portal.admin.ledger.forms import StepForm, _required
 from portal.models.case_extras import (
     HearingOutcome,
     LeaderLevel,
@@ -17,10 +17,6 @@ from portal.models.case_extras import (
     LiaisonOutcome,
 )
 from portal.validators import PastDate
-
-
-def _required(message: str) -> v.InputRequired:
-    return v.InputRequired(message=message)
 
 
 def _choices(enum_cls: type) -> list[tuple[str, str]]:
